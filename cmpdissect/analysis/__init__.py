@@ -1,0 +1,1 @@
+"""Correlation of units into transactions, and the checks that judge them."""

@@ -1,0 +1,1 @@
+"""The CMP schema, the fast PKIMessage summary and OID names."""

@@ -1,0 +1,1 @@
+"""Sources: turn capture files, live interfaces and message files into raw packet records."""
