@@ -116,6 +116,19 @@ class PkiSummary:
 
 
 @dataclass(slots=True)
+class TreeNode:
+    """One named field of a fully dissected message, located in its bytes (Wireshark's tree)."""
+
+    name: str  # the ASN.1 component name, e.g. "transactionID"
+    value: str | None  # display text; None for constructed nodes shown only by their children
+    offset: int  # of the TLV, from the first byte of the PKIMessage
+    length: int  # of the whole TLV (header included)
+    children: list[TreeNode] = field(default_factory=list)
+    type_name: str | None = None  # "OCTET STRING", "CertTemplate" ...
+    error: str | None = None  # where and why decoding broke at this node
+
+
+@dataclass(slots=True)
 class Unit:
     """One decoded frame or message, with where it came from (CONTRACT.md `read`)."""
 
