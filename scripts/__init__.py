@@ -1,0 +1,1 @@
+"""Developer scripts for cmpdissect (not part of the installed package)."""
