@@ -109,8 +109,7 @@ def _records(reader: RawPcapReader, path: str) -> Iterator[Packet | SourceNotice
                 if len(data) < min(meta.caplen, MAX_RECORD):
                     yield SourceNotice(
                         frame,
-                        f"frame {frame}: record cut short ({len(data)} of {meta.caplen} bytes): "
-                        "the file ends mid-record",
+                        f"record cut short ({len(data)} of {meta.caplen} bytes): the file ends mid-record",
                     )
             yield Packet(frame, time, linktype, bytes(data), wirelen)
     finally:

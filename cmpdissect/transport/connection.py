@@ -72,7 +72,9 @@ class ConnectionDecoder:
         self.client_port = client_port
         self.server_port = server_port
         self._kind = "undecided"
-        self._pending: list[tuple[int, bytes]] = []  # arrival order, until the kind is known
+        # (direction, bytes, frame, time) in arrival order, until the kind is known; replayed with their own
+        # frame numbers so a held unit keeps the packet that completed it
+        self._pending: list[tuple[int, bytes, int, float | None]] = []
         self._seen: dict[int, bytearray] = {0: bytearray(), 1: bytearray()}
         self._http: HttpConnection | None = None
         self._framed: dict[int, FramedStreamReader] = {}
@@ -101,7 +103,7 @@ class ConnectionDecoder:
         self._last_frame = frame
         if self._kind == "undecided":
             # What came before the gap cannot be trusted to start a message: classify afresh.
-            self._pending = [(d, b) for d, b in self._pending if d != direction]
+            self._pending = [p for p in self._pending if p[0] != direction]
             self._seen[direction].clear()
             self._future.discard(direction)
             return []
@@ -118,7 +120,7 @@ class ConnectionDecoder:
         out: list[Event] = []
         if self._kind == "undecided":
             if not self._future:
-                leftover = sum(len(b) for _, b in self._pending)
+                leftover = sum(len(p[1]) for p in self._pending)
                 if leftover:
                     out.append(StreamNotice(direction, frame, time, "info",
                                             f"connection ends after {leftover} bytes, too few to tell what it "
@@ -134,12 +136,12 @@ class ConnectionDecoder:
         return out
 
     def _classify(self, direction: int, data: bytes, frame: int, time: float | None) -> list[Event]:
-        self._pending.append((direction, data))
+        self._pending.append((direction, data, frame, time))
         self._seen[direction] += data
         kind = FUTURE_VERSION if direction in self._future else classify(bytes(self._seen[direction]))
         if kind == FUTURE_VERSION:
             self._future.add(direction)
-            if sum(len(b) for _, b in self._pending) <= _MAX_HELD:
+            if sum(len(p[1]) for p in self._pending) <= _MAX_HELD:
                 return []
             kind = "other"
         if kind is None:
@@ -161,8 +163,8 @@ class ConnectionDecoder:
         if kind == "http":
             self._http = HttpConnection("http")
         out: list[Event] = []
-        for side, chunk in pending:
-            out.extend(self._dispatch(side, chunk, frame, time))
+        for side, chunk, held_frame, held_time in pending:
+            out.extend(self._dispatch(side, chunk, held_frame, held_time))
         return out
 
     def _dispatch(self, direction: int, data: bytes, frame: int, time: float | None) -> list[Event]:
