@@ -1,0 +1,27 @@
+"""Protection verification and diagnosis (RFC 9810 5.1.3), POP (RFC 4211 4.1) and certHash
+(RFC 9810 5.3.18) checks of captured PKIMessages.
+
+Entry points: `verify_unit` (one message's protection verdict with findings), `verify_pop`,
+`verify_cert_hashes`, and `load_credentials` for the CLI's `--secret`, `--trusted`, `--certs`.
+"""
+
+from .certhash import CertHashVerdict, verify_cert_hashes
+from .credentials import CredentialError, Credentials, Secret, load_credentials, parse_secret
+from .pop import PopVerdict, verify_pop
+from .protected_part import extra_certs
+from .verify import Verdict, verify_unit
+
+__all__ = [
+    "CertHashVerdict",
+    "CredentialError",
+    "Credentials",
+    "PopVerdict",
+    "Secret",
+    "Verdict",
+    "extra_certs",
+    "load_credentials",
+    "parse_secret",
+    "verify_cert_hashes",
+    "verify_pop",
+    "verify_unit",
+]
