@@ -1,0 +1,26 @@
+"""Runs every check of one transaction; the registry of codes is `registry.CHECKS`.
+
+A check is a function `(steps, final) -> Finding...`; `final` is True once the capture has ended (or
+the transaction expired), so checks about a missing message only fire then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cmpdissect.analysis import (
+    checks_flow,
+    checks_header,
+    checks_lightweight,
+    checks_polling,
+    checks_transport,
+)
+from cmpdissect.analysis.steps import Step
+from cmpdissect.model import Finding
+
+RUNS = (*checks_header.RUNS, *checks_flow.RUNS, *checks_polling.RUNS, *checks_transport.RUNS,
+        *checks_lightweight.RUNS)
+
+
+def run_checks(steps: Sequence[Step], final: bool) -> list[Finding]:
+    return [f for run in RUNS for f in run(steps, final)]
