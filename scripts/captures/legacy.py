@@ -14,10 +14,12 @@ from pathlib import Path
 
 from scapy.utils import PcapWriter
 
+from cmpdissect.asn1.summary import summarize
+
 from . import framing as f
 from .conversation import CLIENT, SERVER, Conversation
 
-START = 1767225600.0  # 2026-01-01T00:00:00Z
+FALLBACK_START = 1767225600.0  # 2026-01-01T00:00:00Z, for messages without messageTime
 LOCALHOST = "127.0.0.1"
 CMP_TCP_PORT = 829
 POLL_REF = 0x00002510
@@ -33,6 +35,12 @@ class Messages:
     polling: list[bytes]  # ir, ip(waiting), pollReq, pollRep, ..., ip, certConf, pkiConf
     genm: list[bytes]     # genm, genp
     large: list[bytes]    # ir, ip (> 10 kB), certConf, pkiConf
+
+
+def _start(m: Messages) -> float:
+    """The capture clock starts at the real messages' messageTime, so frames and messages agree."""
+    t = summarize(m.pbm[0]).message_time
+    return float(int(t)) if t is not None else FALLBACK_START
 
 
 class _Capture:
@@ -61,7 +69,7 @@ class _Capture:
 def tcp_rfc2510(path: Path, m: Messages) -> None:
     """RFC 2510 section 5.2: polling with an absolute time-to-check-back, errorMsgRep, negPollRep and
     partialMsgRep, each on its own connection."""
-    cap = _Capture(path, 2510, START)
+    cap = _Capture(path, 2510, _start(m))
     conv = cap.connect()
     ir, ip, cert_conf, pki_conf = m.pbm
     conv.send(CLIENT, f.rfc2510(f.PKI_MSG, ir))
@@ -99,7 +107,7 @@ def tcp_rfc2510(path: Path, m: Messages) -> None:
 def tcp_v10_polling(path: Path, m: Messages) -> None:
     """Version 10 polling with relative check-back (section 2.5.4), then finRep with the close flag
     after which the server closes (section 2.3)."""
-    cap = _Capture(path, 10, START + 3600)
+    cap = _Capture(path, 10, _start(m))
     conv = cap.connect()
     ir, ip, cert_conf, pki_conf = m.pbm
     conv.send(CLIENT, f.v10(f.PKI_REQ, ir))
@@ -118,7 +126,7 @@ def tcp_v10_polling(path: Path, m: Messages) -> None:
 
 def tcp_v10_version(path: Path, m: Messages) -> None:
     """A version-11 request, VersionNotSupported (data: 10), then the same exchange in version 10."""
-    cap = _Capture(path, 11, START + 7200)
+    cap = _Capture(path, 11, _start(m))
     conv = cap.connect()
     ir, ip, cert_conf, pki_conf = m.sig
     conv.send(CLIENT, f.v10(f.PKI_REQ, ir, version=11))
@@ -135,7 +143,7 @@ def tcp_v10_version(path: Path, m: Messages) -> None:
 def tcp_v10_errors(path: Path, m: Messages) -> None:
     """InvalidPollID, MessageTypeUnknown, GeneralClientError, then a request with the close flag
     answered with the close flag and a server close."""
-    cap = _Capture(path, 202, START + 10800)
+    cap = _Capture(path, 202, _start(m))
     conv = cap.connect()
     conv.send(CLIENT, f.v10(f.V10_POLL_REQ, f.poll_req(UNKNOWN_REF)))
     conv.send(SERVER, f.v10(f.V10_ERROR_MSG_REP, f.error_v10(
@@ -155,7 +163,7 @@ def tcp_v10_errors(path: Path, m: Messages) -> None:
 
 def tcp_v10_small_segments(path: Path, m: Messages) -> None:
     """One v10 enrollment cut into 40-byte segments on port 8829: recognition must be by content."""
-    cap = _Capture(path, 8829, START + 14400)
+    cap = _Capture(path, 8829, _start(m))
     conv = cap.connect(8829)
     for n, der in enumerate(m.pbm):
         conv.send(n % 2, f.v10(f.PKI_REP if n % 2 else f.PKI_REQ, der), segment=40)
@@ -165,7 +173,7 @@ def tcp_v10_small_segments(path: Path, m: Messages) -> None:
 
 def tcp_der(path: Path, m: Messages) -> None:
     """Bare DER PKIMessages on TCP (no framing at all), including an ip over 10 kB."""
-    cap = _Capture(path, 830, START + 18000)
+    cap = _Capture(path, 830, _start(m))
     conv = cap.connect()
     for n, der in enumerate(m.large):
         conv.send(n % 2, der)
@@ -185,7 +193,7 @@ def _http(conv: Conversation, content_type: str, frame: bytes, reply: bytes) -> 
 def http_poll(path: Path, m: Messages) -> None:
     """TCP-style HTTP (CMP-REFERENCE 2.5): v10 frames as bodies of application/pkixcmp-poll POSTs,
     the last exchange labelled application/x-pkixcmp-poll."""
-    cap = _Capture(path, 8080, START + 21600)
+    cap = _Capture(path, 8080, _start(m))
     conv = cap.connect(8080)
     ir, ip, cert_conf, pki_conf = m.pbm
     poll = "application/pkixcmp-poll"
