@@ -1,0 +1,251 @@
+"""The command line: tshark-like listings and CONTRACT.md JSON.
+
+Exit codes (CONTRACT.md): 0 the command ran, 2 bad usage or unreadable input, 1 when `--fail-on`
+finds what it was asked to fail on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from typing import TextIO
+
+from cmpdissect import __version__
+from cmpdissect.analysis.correlate import TransactionTable
+from cmpdissect.asn1.render import hex_dump, message_dict, render_message
+from cmpdissect.contract import transaction_dict, unit_dict
+from cmpdissect.export import export_unit
+from cmpdissect.model import Notice, Transaction, Unit
+from cmpdissect.pipeline import Pipeline, read_units
+from cmpdissect.protection import CredentialError, load_credentials
+from cmpdissect.sources.capture import CaptureError
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] not in COMMANDS and not args[0].startswith("-"):
+        args = ["read", *args]  # `cmpdissect CAPTURE` lists the capture
+    parser = _parser()
+    ns = parser.parse_args(args)
+    if not getattr(ns, "command", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return ns.run(ns)
+    except CaptureError as exc:
+        print(f"cmpdissect: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        sys.stderr.close()  # `| head`: not an error
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cmpdissect", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"cmpdissect {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    r = sub.add_parser("read", help="list the CMP units of a capture or message file")
+    r.add_argument("capture", help="pcap, pcapng, or a DER/PEM/base64 PKIMessage file")
+    r.add_argument("--json", action="store_true", help="one CONTRACT.md object per line")
+    r.add_argument("-V", dest="verbose", action="store_true", help="the full field tree under each unit")
+    r.add_argument("-x", dest="hexdump", action="store_true", help="a hex dump of each PKIMessage")
+    _credential_options(r)
+    r.set_defaults(run=cmd_read)
+
+    s = sub.add_parser("show", help="the full field tree of PKIMessages")
+    s.add_argument("capture", help="a DER/PEM/base64 message file, or a capture with --frame")
+    s.add_argument("--frame", type=int, help="only the unit(s) completed in this frame")
+    s.add_argument("--json", action="store_true", help="the tree as nested objects")
+    s.add_argument("-x", dest="hexdump", action="store_true", help="add a hex dump with offsets")
+    s.set_defaults(run=cmd_show)
+
+    e = sub.add_parser("export", help="write every PKIMessage (DER) and certificate, CSR and CRL (PEM)")
+    e.add_argument("capture")
+    e.add_argument("--out", required=True, help="directory to write into (created if missing)")
+    e.set_defaults(run=cmd_export)
+
+    t = sub.add_parser("transactions", help="group units into CMP transactions and judge them")
+    t.add_argument("capture")
+    t.add_argument("--json", action="store_true", help="one CONTRACT.md object per line")
+    t.add_argument("--fail-on", choices=("error", "warning"),
+                   help="exit 1 when a transaction failed or a finding of this severity or worse exists")
+    _credential_options(t)
+    t.set_defaults(run=cmd_transactions)
+    return p
+
+
+def _credential_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("protection checks (OpenSSL's conventions; secrets are never printed)")
+    g.add_argument("--secret", action="append", default=[], metavar="[KID=]SOURCE",
+                   help="shared secret for MAC protection: pass:TEXT, env:VAR or file:PATH; "
+                        "optionally bound to a senderKID; repeatable")
+    g.add_argument("--trusted", action="append", default=[], metavar="FILE",
+                   help="PEM bundle of trust anchors for signature chains")
+    g.add_argument("--certs", action="append", default=[], metavar="FILE",
+                   help="PEM bundle of further certificates that may have signed messages")
+
+
+def _pipeline(ns: argparse.Namespace) -> Pipeline:
+    """A pipeline with the credentials the command line gave (exit 2 when they cannot be read)."""
+    if not (getattr(ns, "secret", None) or getattr(ns, "trusted", None) or getattr(ns, "certs", None)):
+        return Pipeline()
+    try:
+        return Pipeline(load_credentials(ns.secret, ns.trusted, ns.certs))
+    except CredentialError as exc:
+        raise CaptureError(str(exc)) from None
+
+
+COMMANDS = {"read", "transactions", "show", "export", "-h", "--help", "--version"}
+
+
+def _units(path: str, pipeline: Pipeline, err: TextIO) -> Iterator[Unit]:
+    for item in read_units(path, pipeline):
+        if isinstance(item, Notice):
+            where = f" (frame {item.frame})" if item.frame else ""
+            print(f"cmpdissect: {item.severity}: {item.message}{where}", file=err)
+        else:
+            yield item
+
+
+def cmd_read(ns: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    pipeline = _pipeline(ns)
+    for unit in _units(ns.capture, pipeline, err):
+        if ns.json:
+            d = unit_dict(unit)
+            if ns.verbose and unit.der:
+                d["tree"] = message_dict(unit.der)
+            out.write(json.dumps(d) + "\n")
+            continue
+        out.write(unit_line(unit, pipeline.stats.first_time) + "\n")
+        if unit.der and (ns.verbose or ns.hexdump):
+            text = render_message(unit.der, hexdump=ns.hexdump, indent=4) if ns.verbose else hex_dump(unit.der)
+            out.write(text.rstrip("\n") + "\n\n")
+    return 0
+
+
+def cmd_show(ns: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    shown = 0
+    for unit in _units(ns.capture, Pipeline(), err):
+        if not unit.der or (ns.frame is not None and unit.frame != ns.frame):
+            continue
+        shown += 1
+        if ns.json:
+            out.write(json.dumps(message_dict(unit.der)) + "\n")
+            continue
+        where = f"frame {unit.frame}" if unit.frame else f"message {unit.index + 1}"
+        out.write(f"{where}: {unit.message.body if unit.message else '?'} ({len(unit.der)} bytes)\n")
+        out.write(render_message(unit.der, hexdump=ns.hexdump).rstrip("\n") + "\n\n")
+    if not shown:
+        wanted = f" in frame {ns.frame}" if ns.frame is not None else ""
+        print(f"cmpdissect: error: no PKIMessage{wanted} in {ns.capture}", file=err)
+        return 2
+    return 0
+
+
+def cmd_export(ns: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    written = []
+    for unit in _units(ns.capture, Pipeline(), err):
+        try:
+            written += export_unit(unit, ns.out)
+        except OSError as exc:
+            print(f"cmpdissect: error: cannot write to {ns.out}: {exc.strerror or exc}", file=err)
+            return 2
+    for path in written:
+        out.write(f"{path}\n")
+    print(f"cmpdissect: {len(written)} files written to {ns.out}", file=err)
+    return 0
+
+
+def cmd_transactions(ns: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    table = TransactionTable()
+    for unit in _units(ns.capture, _pipeline(ns), err):
+        table.add(unit)
+    transactions = table.finish()
+    for txn in transactions:
+        if ns.json:
+            out.write(json.dumps(transaction_dict(txn)) + "\n")
+        else:
+            out.write(transaction_line(txn) + "\n")
+    if ns.fail_on and _fails(transactions, ns.fail_on):
+        return 1
+    return 0
+
+
+def _fails(transactions: list[Transaction], threshold: str) -> bool:
+    rank = SEVERITY_RANK[threshold]
+    return any(
+        t.outcome not in ("accepted",) or any(SEVERITY_RANK.get(f.severity, 0) >= rank for f in t.findings)
+        for t in transactions
+    )
+
+
+def unit_line(u: Unit, first_time: float | None) -> str:
+    """One tshark-like line: frame, relative time, src -> dst, transport, what it is, tid, status."""
+    rel = f"{u.time - first_time:10.6f}" if u.time is not None and first_time is not None else " " * 10
+    where = f"{u.src} -> {u.dst}" if u.src else "(file)"
+    parts = [f"{u.frame:>6}", rel, where, u.transport]
+    if u.frame_type:
+        parts.append(f"[{u.frame_type}{_framing_text(u)}]")
+    m = u.message
+    if m is not None:
+        body = m.body or "?"
+        if m.status:
+            body += f"({','.join(m.status)})"
+        parts.append(body)
+        if m.transaction_id is not None:
+            parts.append(f"tid={m.transaction_id.hex()[:8]}")
+        if m.fail_info:
+            parts.append("failInfo=" + ",".join(m.fail_info))
+        if m.check_after:
+            parts.append("checkAfter=" + ",".join(map(str, m.check_after)))
+        if m.nested:
+            parts.append("[" + " ".join(n.body or "?" for n in m.nested) + "]")
+    if u.protection in ("valid", "invalid", "unverifiable"):
+        parts.append(f"prot={u.protection}")
+    if u.http is not None and u.http.status is not None and u.http.status != 200:
+        parts.append(f"HTTP {u.http.status}")
+    if u.error:
+        parts.append(f"!! {u.error}")
+    return " ".join(parts)
+
+
+def _framing_text(u: Unit) -> str:
+    f = u.framing
+    if f is None:
+        return ""
+    bits = []
+    if f.version is not None and f.version != 10:
+        bits.append(f"v{f.version}")
+    if f.poll_ref is not None:
+        bits.append(f"ref={f.poll_ref:#x}")
+    if f.check_after is not None:
+        bits.append(f"after={f.check_after}")
+    if f.error_type:
+        bits.append(f"{f.error_type} {f.error_name or ''}".strip())
+    if f.error_text:
+        bits.append(repr(f.error_text))
+    if f.close:
+        bits.append("close")
+    return (" " + " ".join(bits)) if bits else ""
+
+
+def transaction_line(t: Transaction) -> str:
+    tid = t.transaction_id.hex()[:8] if t.transaction_id is not None else "-" * 8
+    duration = f"{t.end - t.start:8.3f}s" if t.start is not None and t.end is not None else " " * 9
+    findings = len(t.findings)
+    flow = " ".join(t.messages)
+    line = f"{tid} {t.kind or '?':<7} {t.outcome:<10} {duration} {findings:>3} findings  {flow}"
+    if t.cause:
+        line += f"\n         cause: {t.cause}"
+    return line
+
+
+if __name__ == "__main__":
+    sys.exit(main())

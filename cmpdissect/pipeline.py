@@ -1,0 +1,246 @@
+"""The one pipeline: packet records in, CMP units and notices out.
+
+It is incremental: `feed` takes one packet and returns what that packet completed, so a live
+capture and a file share everything after the source. Streams that turn out not to carry CMP are
+dropped from reassembly at once, which is what keeps a large mixed capture cheap.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from cmpdissect.asn1.summary import summarize
+from cmpdissect.model import Notice, Unit
+from cmpdissect.net.packet import decode_packet
+from cmpdissect.net.reassembly import StreamClosed, StreamData, StreamGap, StreamOpened, TcpReassembler
+from cmpdissect.net.tcp import TcpSegment
+from cmpdissect.protection import Credentials, extra_certs, verify_pop, verify_unit
+from cmpdissect.sources.capture import CaptureError, Packet, SourceNotice, is_capture, read_capture
+from cmpdissect.sources.message_file import split_messages
+from cmpdissect.transport.connection import ConnectionDecoder
+from cmpdissect.transport.events import CmpPdu, StreamNotice
+
+MAX_MESSAGE_FILE = 64 * 1024 * 1024
+POP_BODIES = frozenset({"ir", "cr", "kur", "ccr", "krr", "p10cr"})
+
+
+@dataclass(slots=True)
+class PipelineStats:
+    """Counters for the closing summary and the benchmark."""
+
+    packets: int = 0
+    undecoded: int = 0  # not IP, or a link type we do not know
+    tcp_segments: int = 0
+    streams: int = 0
+    cmp_streams: int = 0
+    dropped_streams: int = 0
+    units: int = 0
+    first_time: float | None = None
+    linktypes: set[int] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _Connection:
+    client: str
+    server: str
+    decoder: ConnectionDecoder
+    carried_cmp: bool = False
+
+
+class Pipeline:
+    """Feeds packets through link/IP/TCP, reassembly, the stream classifier and the CMP summary."""
+
+    def __init__(self, credentials: Credentials | None = None) -> None:
+        self._reassembler = TcpReassembler()
+        self._conns: dict[int, _Connection] = {}
+        self.credentials = credentials
+        self._checker = UnitChecker(credentials)
+        self.stats = PipelineStats()
+
+    def feed(self, packet: Packet) -> list[Unit | Notice]:
+        self.stats.packets += 1
+        if self.stats.first_time is None:
+            self.stats.first_time = packet.time
+        self.stats.linktypes.add(packet.linktype)
+        decoded = decode_packet(packet.linktype, packet.data)
+        if decoded is None:
+            self.stats.undecoded += 1
+            return []
+        ip, segment = decoded
+        if not isinstance(segment, TcpSegment):
+            return []  # UDP: the CoAP path slots in here
+        self.stats.tcp_segments += 1
+        out: list[Unit | Notice] = []
+        for event in self._reassembler.feed(packet.frame, packet.time, ip, segment):
+            out.extend(self._on_stream_event(event))
+        return out
+
+    def finish(self) -> list[Unit | Notice]:
+        """End of input: flush what is still buffered and close every open stream."""
+        out: list[Unit | Notice] = []
+        for event in self._reassembler.finish():
+            out.extend(self._on_stream_event(event))
+        for stream, conn in list(self._conns.items()):
+            out.extend(self._convert(stream, conn, conn.decoder.close(None, None, None)))
+        self._conns.clear()
+        return out
+
+    def _on_stream_event(self, event) -> list[Unit | Notice]:
+        if isinstance(event, StreamOpened):
+            self.stats.streams += 1
+            self._conns[event.stream] = _Connection(
+                event.client, event.server,
+                ConnectionDecoder(_port(event.client), _port(event.server)),
+            )
+            return []
+        conn = self._conns.get(event.stream)
+        if conn is None:
+            return []
+        if isinstance(event, StreamData):
+            out = self._convert(event.stream, conn,
+                                conn.decoder.feed(event.direction, event.data, event.frame, event.time))
+            if not conn.decoder.wants_data:
+                self._drop(event.stream)
+            return out
+        if isinstance(event, StreamGap):
+            notices: list[Unit | Notice] = [Notice(
+                "warning",
+                f"stream {event.stream}: {event.size} bytes never captured "
+                f"({_side(event.direction)}); decoding resumes at the next recognizable message",
+                event.frame, event.stream)]
+            return notices + self._convert(event.stream, conn,
+                                           conn.decoder.gap(event.direction, event.size, event.frame, event.time))
+        if isinstance(event, StreamClosed):
+            out = self._convert(event.stream, conn,
+                                conn.decoder.close(event.direction, event.frame, event.time))
+            if event.direction is None or event.reason == "rst":
+                del self._conns[event.stream]
+            return out
+        return []
+
+    def _drop(self, stream: int) -> None:
+        self.stats.dropped_streams += 1
+        self._reassembler.drop(stream)
+        del self._conns[stream]
+
+    def _convert(self, stream: int, conn: _Connection, events: Iterable[CmpPdu | StreamNotice]) -> list[Unit | Notice]:
+        out: list[Unit | Notice] = []
+        for ev in events:
+            if isinstance(ev, StreamNotice):
+                out.append(Notice(ev.severity, f"stream {stream}: {ev.message}", ev.frame, stream))
+                continue
+            if not conn.carried_cmp:
+                conn.carried_cmp = True
+                self.stats.cmp_streams += 1
+            src, dst = (conn.client, conn.server) if ev.direction == 0 else (conn.server, conn.client)
+            out.append(self._unit(ev, stream, src, dst))
+        return out
+
+    def _unit(self, pdu: CmpPdu, stream: int | None, src: str | None, dst: str | None) -> Unit:
+        summary = summarize(pdu.der) if pdu.der is not None else None
+        error = pdu.error or (summary.error if summary is not None else None)
+        unit = Unit(
+            frame=pdu.frame, time=pdu.time, stream=stream, src=src, dst=dst,
+            transport=pdu.transport, direction=pdu.direction, frame_type=pdu.frame_type,
+            framing=pdu.framing, http=pdu.http, message=summary, der=pdu.der,
+            error=error, index=self.stats.units,
+        )
+        self._checker.check(unit)
+        self.stats.units += 1
+        return unit
+
+
+class UnitChecker:
+    """Checks what one message proves on its own: its protection and its proof of possession.
+
+    Signatures are verified whenever the signer's certificate is at hand (RFC 9810 5.1.3.3); MACs
+    only with a matching secret. Certificates seen in earlier extraCerts of the same transaction
+    count as known, since later messages may leave them out.
+    """
+
+    def __init__(self, credentials: Credentials | None) -> None:
+        self._credentials = credentials
+        self._known: dict[bytes, list[bytes]] = {}  # transactionID -> extraCerts seen
+
+    def check(self, unit: Unit) -> None:
+        m = unit.message
+        if unit.der is None or m is None or m.body is None:
+            return
+        if not m.has_protection and m.protection_alg is None:
+            unit.protection = "unprotected"
+        else:
+            known = self._known.setdefault(m.transaction_id, []) if m.transaction_id else []
+            verdict = verify_unit(unit.der, self._credentials, known)
+            if m.extra_certs:
+                known.extend(c for c in extra_certs(unit.der) if c not in known)
+            unit.protection, unit.protection_reason = verdict.status, verdict.reason
+            unit.signer = verdict.signer or verdict.secret
+            unit.findings.extend(verdict.findings)
+        if m.body in POP_BODIES:
+            for pop in verify_pop(unit.der):
+                unit.findings.extend(pop.findings)
+        for finding in unit.findings:
+            finding.frame = unit.frame
+
+
+def units_from_messages(data: bytes, credentials: Credentials | None = None) -> list[Unit]:
+    """Units of a DER/PEM/base64 message file's bytes (frame 0, transport `file`)."""
+    units = []
+    checker = UnitChecker(credentials)
+    for record in split_messages(data):
+        summary = summarize(record.der) if record.der else None
+        error = record.error or (summary.error if summary is not None else None)
+        unit = Unit(frame=0, time=None, stream=None, src=None, dst=None, transport="file",
+                    message=summary, der=record.der or None, error=error, index=len(units))
+        checker.check(unit)
+        units.append(unit)
+    return units
+
+
+def read_units(path: str | os.PathLike[str], pipeline: Pipeline | None = None) -> Iterator[Unit | Notice]:
+    """Everything a file holds, as units and notices: a capture or a message file, told by content.
+
+    Raises CaptureError when the file cannot be read at all.
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError as exc:
+        raise CaptureError(f"{os.fspath(path)}: {exc.strerror or exc}") from None
+    if not head:
+        raise CaptureError(f"{os.fspath(path)}: empty file")
+    pipeline = pipeline or Pipeline()
+    if not is_capture(head):
+        return iter(_message_file_units(path, pipeline.credentials))
+    return _capture_units(read_capture(path), pipeline)
+
+
+def _message_file_units(path: str | os.PathLike[str], credentials: Credentials | None) -> list[Unit]:
+    if os.path.getsize(path) > MAX_MESSAGE_FILE:
+        raise CaptureError(f"{os.fspath(path)}: not a capture, and too large for a message file")
+    with open(path, "rb") as f:
+        units = units_from_messages(f.read(), credentials)
+    if all(u.message is None or u.message.body is None for u in units):
+        raise CaptureError(f"{os.fspath(path)}: neither a pcap/pcapng capture nor a file of PKIMessages "
+                           f"({units[0].error})")
+    return units
+
+
+def _capture_units(records: Iterator[Packet | SourceNotice], pipeline: Pipeline) -> Iterator[Unit | Notice]:
+    for record in records:
+        if isinstance(record, SourceNotice):
+            yield Notice("warning", record.message, record.frame)
+            continue
+        yield from pipeline.feed(record)
+    yield from pipeline.finish()
+
+
+def _port(endpoint: str) -> int | None:
+    port = endpoint.rpartition(":")[2]
+    return int(port) if port.isdigit() else None
+
+
+def _side(direction: int) -> str:
+    return "client to server" if direction == 0 else "server to client"
