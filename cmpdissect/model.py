@@ -148,6 +148,8 @@ class Unit:
     protection_reason: str | None = None
     error: str | None = None  # why the unit did not decode fully, with the byte offset
     index: int = 0  # position in the capture's unit list
+    findings: list[Finding] = field(default_factory=list)  # what checking this unit alone found (protection, POP)
+    signer: str | None = None  # who verifiably protected it: signer subject or the secret's label, never the secret
 
 
 @dataclass(slots=True)

@@ -13,13 +13,14 @@ from cmpdissect.analysis import (
     checks_header,
     checks_lightweight,
     checks_polling,
+    checks_protection,
     checks_transport,
 )
 from cmpdissect.analysis.steps import Step
 from cmpdissect.model import Finding
 
 RUNS = (*checks_header.RUNS, *checks_flow.RUNS, *checks_polling.RUNS, *checks_transport.RUNS,
-        *checks_lightweight.RUNS)
+        *checks_lightweight.RUNS, *checks_protection.RUNS)
 
 
 def run_checks(steps: Sequence[Step], final: bool) -> list[Finding]:

@@ -1,0 +1,33 @@
+"""Checks that rest on cryptography: what each message proved alone (protection, POP, found by the
+pipeline), and certConf's certHash against the certificate it confirms (RFC 9810 5.3.18)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from cmpdissect.analysis.bodies import CERT_RESPONSES
+from cmpdissect.analysis.steps import Step
+from cmpdissect.model import Finding
+from cmpdissect.protection import verify_cert_hashes
+
+
+def unit_findings(steps: Sequence[Step], final: bool) -> Iterator[Finding]:
+    """Findings the pipeline attached to the units (protection, POP), once per unit."""
+    for s in steps:
+        if not s.inner:
+            yield from s.unit.findings
+
+
+def cert_hash(steps: Sequence[Step], final: bool) -> Iterator[Finding]:
+    """Each certConf against the latest certificate response before it in the transaction."""
+    response: Step | None = None
+    for s in steps:
+        if s.direction == 1 and s.body in CERT_RESPONSES and s.unit.der and not s.inner:
+            response = s
+        elif s.body == "certConf" and response is not None and s.unit.der and not s.inner:
+            for verdict in verify_cert_hashes(s.unit.der, response.unit.der):
+                for f in verdict.findings:
+                    yield Finding(f.severity, f.code, f.message, s.frame, f.reference)
+
+
+RUNS = (unit_findings, cert_hash)
