@@ -7,6 +7,7 @@ dropped from reassembly at once, which is what keeps a large mixed capture cheap
 
 from __future__ import annotations
 
+import heapq
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from cmpdissect.transport.connection import ConnectionDecoder
 from cmpdissect.transport.events import CmpPdu, StreamNotice
 
 MAX_MESSAGE_FILE = 64 * 1024 * 1024
+REORDER_WINDOW = 50_000  # packets a unit may lag behind the packet that completed it
 POP_BODIES = frozenset({"ir", "cr", "kur", "ccr", "krr", "p10cr"})
 
 
@@ -229,12 +231,31 @@ def _message_file_units(path: str | os.PathLike[str], credentials: Credentials |
 
 
 def _capture_units(records: Iterator[Packet | SourceNotice], pipeline: Pipeline) -> Iterator[Unit | Notice]:
+    """Units in capture order (CONTRACT.md): the order of the packets that completed them.
+
+    A unit can come out later than the packet that completed it (a connection held until it was
+    classified; a body that ends only with the capture), so units wait in a small heap until the
+    capture is REORDER_WINDOW packets past them.
+    """
+    heap: list[tuple[int, int, Unit | Notice]] = []
+    seq = 0
+    frame = 0
     for record in records:
         if isinstance(record, SourceNotice):
-            yield Notice("warning", record.message, record.frame)
-            continue
-        yield from pipeline.feed(record)
-    yield from pipeline.finish()
+            items: list[Unit | Notice] = [Notice("warning", record.message, record.frame)]
+        else:
+            frame = record.frame
+            items = pipeline.feed(record)
+        for item in items:
+            heapq.heappush(heap, (item.frame if item.frame is not None else frame, seq, item))
+            seq += 1
+        while heap and heap[0][0] <= frame - REORDER_WINDOW:
+            yield heapq.heappop(heap)[2]
+    for item in pipeline.finish():
+        heapq.heappush(heap, (item.frame if item.frame is not None else frame, seq, item))
+        seq += 1
+    while heap:
+        yield heapq.heappop(heap)[2]
 
 
 def _port(endpoint: str) -> int | None:

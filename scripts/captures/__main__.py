@@ -45,8 +45,10 @@ def _write_variants(out: Path) -> None:
     mixed.sort(key=lambda item: (item[1].ns, item[0]))
     variants.write_pcapng(out / "mixed-interfaces.pcapng", [(lt, "lo"), (sll2_lt, "any")], mixed)
     (out / "truncated.pcap").write_bytes(variants.truncated((out / "http-ir-pbm.pcap").read_bytes(), 7))
-    (out / "garbage.pcap").write_bytes(variants.garbage())
-    (out / "empty.pcap").write_bytes(b"")
+    # Deliberately unreadable inputs live apart, so tools that list captures/*.pcap skip them.
+    (out / "unreadable").mkdir(exist_ok=True)
+    (out / "unreadable" / "garbage.bin").write_bytes(variants.garbage())
+    (out / "unreadable" / "empty.bin").write_bytes(b"")
 
 
 def main(argv: list[str] | None = None) -> int:

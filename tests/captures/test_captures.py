@@ -118,8 +118,8 @@ def test_pcapng_files_hold_one_interface_per_link_type() -> None:
 
 
 def test_broken_files_are_broken() -> None:
-    assert (CAPTURES / "empty.pcap").stat().st_size == 0
-    assert (CAPTURES / "garbage.pcap").read_bytes()[:4] not in (bytes.fromhex("d4c3b2a1"),
+    assert (CAPTURES / "unreadable" / "empty.bin").stat().st_size == 0
+    assert (CAPTURES / "unreadable" / "garbage.bin").read_bytes()[:4] not in (bytes.fromhex("d4c3b2a1"),
                                                                  bytes.fromhex("0a0d0d0a"))
     cut = (CAPTURES / "truncated.pcap").read_bytes()
     offset, complete = 24, 0

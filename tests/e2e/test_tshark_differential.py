@@ -18,7 +18,7 @@ from cmpdissect.pipeline import read_units
 CAPTURES = Path(__file__).resolve().parents[2] / "captures"
 FIELDS = ["frame.number", "cmp.body", "cmp.pvno", "cmp.transactionID", "cmp.senderNonce", "cmp.recipNonce",
           "cmp.pkistatus"]
-PCAPS = sorted(p for p in CAPTURES.glob("*.pcap*") if p.stat().st_size > 0 and p.name != "garbage.pcap")
+PCAPS = sorted(CAPTURES.glob("*.pcap*"))
 
 pytestmark = [
     pytest.mark.tshark,
