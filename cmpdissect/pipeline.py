@@ -2,7 +2,10 @@
 
 It is incremental: `feed` takes one packet and returns what that packet completed, so a live
 capture and a file share everything after the source. Streams that turn out not to carry CMP are
-dropped from reassembly at once, which is what keeps a large mixed capture cheap.
+dropped from reassembly at once, which is what keeps a large mixed capture cheap; so are TLS
+connections no key log opens, once their handshake is summed up. UDP goes to CoAP (RFC 9482) only on
+the CoAP ports or when a datagram passes a header test and names CMP, so other UDP costs a few
+comparisons.
 """
 
 from __future__ import annotations
@@ -14,18 +17,24 @@ from dataclasses import dataclass, field
 
 from cmpdissect.asn1.summary import summarize
 from cmpdissect.model import Notice, Unit
-from cmpdissect.net.packet import decode_packet
+from cmpdissect.net.ip import IpPacket
+from cmpdissect.net.packet import decode_packet, endpoint
 from cmpdissect.net.reassembly import StreamClosed, StreamData, StreamGap, StreamOpened, TcpReassembler
-from cmpdissect.net.tcp import TcpSegment
+from cmpdissect.net.udp import UdpDatagram
 from cmpdissect.protection import Credentials, extra_certs, verify_pop, verify_unit
 from cmpdissect.sources.capture import CaptureError, Packet, SourceNotice, is_capture, read_capture
 from cmpdissect.sources.message_file import split_messages
+from cmpdissect.tls import KeyLog, KeyLogError, load_keylog
+from cmpdissect.transport.coap import CoapConversation
+from cmpdissect.transport.coapmsg import PKIXCMP, CoapError, looks_like_coap, parse_coap
 from cmpdissect.transport.connection import ConnectionDecoder
 from cmpdissect.transport.events import CmpPdu, StreamNotice
 
 MAX_MESSAGE_FILE = 64 * 1024 * 1024
 REORDER_WINDOW = 50_000  # packets a unit may lag behind the packet that completed it
 POP_BODIES = frozenset({"ir", "cr", "kur", "ccr", "krr", "p10cr"})
+COAP_PORT, COAPS_PORT = 5683, 5684  # RFC 7252 6.1, 6.2
+_DTLS_VERSIONS = (b"\xfe\xff", b"\xfe\xfd", b"\xfe\xfc")  # DTLS 1.0, 1.2, 1.3 record versions
 
 
 @dataclass(slots=True)
@@ -39,6 +48,9 @@ class PipelineStats:
     cmp_streams: int = 0
     dropped_streams: int = 0
     units: int = 0
+    tls_streams: int = 0
+    udp_datagrams: int = 0
+    coap_flows: int = 0
     first_time: float | None = None
     linktypes: set[int] = field(default_factory=set)
 
@@ -49,19 +61,34 @@ class _Connection:
     server: str
     decoder: ConnectionDecoder
     carried_cmp: bool = False
+    tls_counted: bool = False
 
 
 class Pipeline:
-    """Feeds packets through link/IP/TCP, reassembly, the stream classifier and the CMP summary."""
+    """Feeds packets through link/IP/TCP, reassembly, the stream classifier and the CMP summary.
 
-    def __init__(self, credentials: Credentials | None = None) -> None:
+    `tls_keylog` opens TLS connections: a KeyLog, or the path of an NSS key log file (read here;
+    a file that cannot be used raises CaptureError with a one-line reason).
+    """
+
+    def __init__(self, credentials: Credentials | None = None,
+                 tls_keylog: KeyLog | str | os.PathLike[str] | None = None) -> None:
         self._reassembler = TcpReassembler()
         self._conns: dict[int, _Connection] = {}
+        self._coap: dict[tuple[str, str], CoapConversation] = {}  # (lower, higher endpoint)
+        self._dtls: set[tuple[str, str]] = set()
         self.credentials = credentials
         self._checker = UnitChecker(credentials)
         self.stats = PipelineStats()
+        self.tls_keylog = _keylog(tls_keylog)
+        self._startup: list[Unit | Notice] = []
+        if self.tls_keylog is not None and self.tls_keylog.problem_summary():
+            self._startup.append(Notice("warning", self.tls_keylog.problem_summary() or ""))
 
     def feed(self, packet: Packet) -> list[Unit | Notice]:
+        out: list[Unit | Notice] = []
+        if self._startup:
+            out, self._startup = self._startup, []
         self.stats.packets += 1
         if self.stats.first_time is None:
             self.stats.first_time = packet.time
@@ -71,10 +98,9 @@ class Pipeline:
             self.stats.undecoded += 1
             return []
         ip, segment = decoded
-        if not isinstance(segment, TcpSegment):
-            return []  # UDP: the CoAP path slots in here
+        if isinstance(segment, UdpDatagram):
+            return out + self._udp(packet, ip, segment)
         self.stats.tcp_segments += 1
-        out: list[Unit | Notice] = []
         for event in self._reassembler.feed(packet.frame, packet.time, ip, segment):
             out.extend(self._on_stream_event(event))
         return out
@@ -87,6 +113,40 @@ class Pipeline:
         for stream, conn in list(self._conns.items()):
             out.extend(self._convert(stream, conn, conn.decoder.close(None, None, None)))
         self._conns.clear()
+        if self.tls_keylog is not None and not self.stats.tls_streams:
+            out.append(Notice("info", f"a key log was given ({self.tls_keylog.source}) but the capture holds no "
+                                      f"TLS connection with a handshake"))
+        return self._startup + out if self._startup else out
+
+    def _udp(self, packet: Packet, ip: IpPacket, datagram: UdpDatagram) -> list[Unit | Notice]:
+        """CoAP datagrams, told apart cheaply: the CoAP ports, a conversation already known, or a
+        datagram that parses as CoAP and declares application/pkixcmp or a CMP path."""
+        self.stats.udp_datagrams += 1
+        payload = datagram.payload
+        ports = (datagram.src_port, datagram.dst_port)
+        src = endpoint(ip.src, datagram.src_port, ip.version)
+        dst = endpoint(ip.dst, datagram.dst_port, ip.version)
+        key = (src, dst) if src < dst else (dst, src)
+        conv = self._coap.get(key)
+        if conv is None:
+            if COAPS_PORT in ports and payload[:1] and 20 <= payload[0] <= 25 and payload[1:3] in _DTLS_VERSIONS:
+                if key in self._dtls:
+                    return []
+                self._dtls.add(key)
+                return [Notice("info", f"CoAP over DTLS (coaps) {src} -> {dst}: DTLS is not decrypted, its CMP "
+                                       f"content stays hidden", packet.frame)]
+            if not looks_like_coap(payload):
+                return []
+            if COAP_PORT not in ports and not _names_cmp(payload):
+                return []
+            conv = self._coap[key] = CoapConversation()
+            self.stats.coap_flows += 1
+        out: list[Unit | Notice] = []
+        for ev in conv.feed(src, dst, payload, packet.frame, packet.time):
+            if isinstance(ev, StreamNotice):
+                out.append(Notice(ev.severity, ev.message, ev.frame))
+            else:
+                out.append(self._unit(ev, None, src, dst))
         return out
 
     def _on_stream_event(self, event) -> list[Unit | Notice]:
@@ -94,7 +154,7 @@ class Pipeline:
             self.stats.streams += 1
             self._conns[event.stream] = _Connection(
                 event.client, event.server,
-                ConnectionDecoder(_port(event.client), _port(event.server)),
+                ConnectionDecoder(_port(event.client), _port(event.server), self.tls_keylog),
             )
             return []
         conn = self._conns.get(event.stream)
@@ -103,6 +163,9 @@ class Pipeline:
         if isinstance(event, StreamData):
             out = self._convert(event.stream, conn,
                                 conn.decoder.feed(event.direction, event.data, event.frame, event.time))
+            if not conn.tls_counted and conn.decoder.kind == "tls":
+                conn.tls_counted = True
+                self.stats.tls_streams += 1
             if not conn.decoder.wants_data:
                 self._drop(event.stream)
             return out
@@ -258,9 +321,27 @@ def _capture_units(records: Iterator[Packet | SourceNotice], pipeline: Pipeline)
         yield heapq.heappop(heap)[2]
 
 
-def _port(endpoint: str) -> int | None:
-    port = endpoint.rpartition(":")[2]
+def _port(address: str) -> int | None:
+    port = address.rpartition(":")[2]
     return int(port) if port.isdigit() else None
+
+
+def _keylog(given: KeyLog | str | os.PathLike[str] | None) -> KeyLog | None:
+    if given is None or isinstance(given, KeyLog):
+        return given
+    try:
+        return load_keylog(given)
+    except KeyLogError as exc:
+        raise CaptureError(str(exc)) from None
+
+
+def _names_cmp(payload: bytes) -> bool:
+    """A CoAP message off the CoAP ports counts only when it declares pkixcmp or a CMP path."""
+    try:
+        msg = parse_coap(payload)
+    except CoapError:
+        return False
+    return msg.content_format == PKIXCMP or "cmp" in msg.uri_path.lower()
 
 
 def _side(direction: int) -> str:

@@ -4,12 +4,14 @@ The first bytes of either direction settle it, on any port: an HTTP method or "H
 line, a TLS handshake record, an RFC 2510 / TCP-Messaging frame header that holds up (the
 framing of later frames is decided per frame), or a DER PKIMessage. Bytes are held only until that
 decision; a connection that is none of these reports `wants_data = False` so the caller can drop it.
-TLS is recognized but not decrypted: a TLS layer would feed the plaintext to its own
-`HttpConnection("https")`.
+A TLS connection goes to `TlsStreamDecoder`: without a key log that opens it, it is summed up in
+one notice after its handshake and dropped; with one, its plaintext is classified and decoded like a
+connection of its own, HTTP becoming transport `https`.
 """
 
 from __future__ import annotations
 
+from cmpdissect.tls import KeyLog, Plaintext, TlsNotice, TlsStreamDecoder
 from cmpdissect.transport.derstream import DerStreamReader
 from cmpdissect.transport.events import CmpPdu, StreamNotice
 from cmpdissect.transport.http import METHODS, HttpConnection
@@ -68,9 +70,12 @@ class ConnectionDecoder:
     their own start lines, so a wrong guess only mislabels, never breaks the pairing.
     """
 
-    def __init__(self, client_port: int | None = None, server_port: int | None = None) -> None:
+    def __init__(self, client_port: int | None = None, server_port: int | None = None,
+                 keylog: KeyLog | None = None, *, within_tls: bool = False) -> None:
         self.client_port = client_port
         self.server_port = server_port
+        self._keylog = keylog
+        self._within_tls = within_tls  # the bytes are a TLS connection's plaintext: HTTP is https
         self._kind = "undecided"
         # (direction, bytes, frame, time) in arrival order, until the kind is known; replayed with their own
         # frame numbers so a held unit keeps the packet that completed it
@@ -79,6 +84,8 @@ class ConnectionDecoder:
         self._http: HttpConnection | None = None
         self._framed: dict[int, FramedStreamReader] = {}
         self._future: set[int] = set()  # directions that opened with a FUTURE_VERSION frame
+        self._tls: TlsStreamDecoder | None = None
+        self._plain: ConnectionDecoder | None = None  # decodes what `_tls` decrypts
         self._last_frame = 0
 
     @property
@@ -87,7 +94,14 @@ class ConnectionDecoder:
         return self._kind
 
     @property
+    def tls(self) -> TlsStreamDecoder | None:
+        """The TLS layer of a `tls` connection (its session holds SNI, version, cipher suite)."""
+        return self._tls
+
+    @property
     def wants_data(self) -> bool:
+        if self._tls is not None and self._plain is not None:
+            return self._tls.wants_data and self._plain.wants_data
         return self._kind not in ("tls", "other")
 
     def feed(self, direction: int, data: bytes, frame: int, time: float | None) -> list[Event]:
@@ -107,6 +121,8 @@ class ConnectionDecoder:
             self._seen[direction].clear()
             self._future.discard(direction)
             return []
+        if self._tls is not None:
+            return self._from_tls(self._tls.gap(direction, size, frame, time))
         if self._http is not None:
             return self._http.gap(direction, size, frame, time)
         if self.wants_data:
@@ -128,6 +144,9 @@ class ConnectionDecoder:
                 return out
             # Unanswered frames of an unknown TCP-Messaging version: still worth showing.
             out.extend(self._decide("tcp-msg-v10", direction, frame, time))
+        if self._tls is not None and self._plain is not None:
+            out.extend(self._from_tls(self._tls.close(frame, time)))
+            return out + self._plain.close(direction, frame, time)
         for side in directions:
             if self._http is not None:
                 out.extend(self._http.close(side, frame, time))
@@ -150,27 +169,46 @@ class ConnectionDecoder:
 
     def _decide(self, kind: str, direction: int | None, frame: int, time: float | None) -> list[Event]:
         """Settle the connection's kind and replay what was held, in arrival order."""
+        if kind == "tls" and self._within_tls:
+            kind = "other"  # TLS inside TLS: nothing a CMP peer does
         self._kind = kind
         pending, self._pending = self._pending, []
         self._seen = {0: bytearray(), 1: bytearray()}
         self._future.clear()
-        if not self.wants_data:
-            if kind == "other" and CMP_TCP_PORT in (self.client_port, self.server_port):
+        if kind == "other":
+            if CMP_TCP_PORT in (self.client_port, self.server_port):
                 return [StreamNotice(direction, frame, time, "info",
                                      f"connection on port {CMP_TCP_PORT} carries no RFC 2510, TCP-Messaging, "
                                      f"HTTP or DER PKIMessage data")]
             return []
         if kind == "http":
-            self._http = HttpConnection("http")
+            self._http = HttpConnection("https" if self._within_tls else "http")
+        elif kind == "tls":
+            self._tls = TlsStreamDecoder(self._keylog)
+            self._plain = ConnectionDecoder(self.client_port, self.server_port, within_tls=True)
         out: list[Event] = []
         for side, chunk, held_frame, held_time in pending:
             out.extend(self._dispatch(side, chunk, held_frame, held_time))
         return out
 
     def _dispatch(self, direction: int, data: bytes, frame: int, time: float | None) -> list[Event]:
+        if self._tls is not None:
+            return self._from_tls(self._tls.feed(direction, data, frame, time))
         if self._http is not None:
             return self._http.feed(direction, data, frame, time)
         return self._reader(direction).feed(data, frame, time)
+
+    def _from_tls(self, events: list[Plaintext | TlsNotice]) -> list[Event]:
+        """Notices pass through; plaintext is decoded as the content of the connection."""
+        assert self._plain is not None
+        out: list[Event] = []
+        for ev in events:
+            if isinstance(ev, Plaintext):
+                if self._plain.wants_data:
+                    out.extend(self._plain.feed(ev.direction, ev.data, ev.frame, ev.time))
+            else:
+                out.append(StreamNotice(ev.direction, ev.frame, ev.time, ev.severity, ev.message))
+        return out
 
     def _reader(self, direction: int) -> FramedStreamReader:
         reader = self._framed.get(direction)

@@ -6,13 +6,14 @@ Needs root (network namespace, tcpdump), openssl 3 and tcpdump; see captures/REA
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from . import legacy, variants
+from . import coap_runs, https_runs, legacy, variants
 from .loopback import namespace
 from .message_files import write_message_files
 from .openssl_runs import HTTP_PORT, RunResult, run_scenario, scenarios
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     for tool in ("openssl", "tcpdump", "ip"):
         if shutil.which(tool) is None:
             parser.error(f"{tool} not found")
+    if importlib.util.find_spec("aiocoap") is None:
+        parser.error("aiocoap not found (pip install -e '.[captures]')")
     work = args.work or Path(tempfile.mkdtemp(prefix="cmpcap-"))
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -70,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
         for sc in scenarios(pki):
             print(f"run  {sc.name}.pcap", flush=True)
             results[sc.name] = run_scenario(ns, sc, out, work / sc.name)
+        for tls in https_runs.scenarios(pki):
+            print(f"run  {tls.name}.pcap (+ .keylog, -clear.pcap)", flush=True)
+            https_runs.run_https(ns, tls, pki, out, work / tls.name)
+        print(f"run  {coap_runs.NAME}.pcap", flush=True)
+        coap_runs.run_coap(ns, pki, out, work / coap_runs.NAME)
     pbm = _wire_order(results["http-ir-pbm"])
     for path in write_message_files(out / "messages", "ir-pbm", pbm):
         print(f"file {path.relative_to(out)}")

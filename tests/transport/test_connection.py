@@ -75,7 +75,8 @@ def test_other_is_dropped_at_once_with_a_hint_on_port_829() -> None:
     assert (decoder.kind, decoder.wants_data) == ("other", False)
     assert decoder.feed(1, REAL_S2C, 2, None) == []
     quiet = ConnectionDecoder(40000, 443)
-    assert quiet.feed(0, b"\x16\x03\x01\x00\x05hello", 1, None) == []
+    (bad_tls,) = quiet.feed(0, b"\x16\x03\x01\x00\x05hello", 1, None)
+    assert "malformed TLS handshake" in bad_tls.message
     assert (quiet.kind, quiet.wants_data) == ("tls", False)
 
 
