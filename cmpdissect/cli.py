@@ -12,15 +12,15 @@ import sys
 from collections.abc import Iterator
 from typing import TextIO
 
-from cmpdissect import __version__
+from cmpdissect import __version__, sniff
 from cmpdissect.analysis.correlate import TransactionTable
 from cmpdissect.asn1.render import hex_dump, message_dict, render_message
 from cmpdissect.contract import transaction_dict, unit_dict
 from cmpdissect.export import export_unit
 from cmpdissect.lines import transaction_line, unit_line
 from cmpdissect.model import Notice, Transaction, Unit
+from cmpdissect.options import OptionError, add_input_options, make_pipeline
 from cmpdissect.pipeline import Pipeline, read_units
-from cmpdissect.protection import CredentialError, load_credentials
 from cmpdissect.sources.capture import CaptureError
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return ns.run(ns)
-    except CaptureError as exc:
+    except (CaptureError, OptionError) as exc:
         print(f"cmpdissect: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
@@ -51,13 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cmpdissect", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"cmpdissect {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sniff.add_parser(sub)
 
     r = sub.add_parser("read", help="list the CMP units of a capture or message file")
     r.add_argument("capture", help="pcap, pcapng, or a DER/PEM/base64 PKIMessage file")
     r.add_argument("--json", action="store_true", help="one CONTRACT.md object per line")
     r.add_argument("-V", dest="verbose", action="store_true", help="the full field tree under each unit")
     r.add_argument("-x", dest="hexdump", action="store_true", help="a hex dump of each PKIMessage")
-    _credential_options(r)
+    add_input_options(r)
     r.set_defaults(run=cmd_read)
 
     s = sub.add_parser("show", help="the full field tree of PKIMessages")
@@ -77,33 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--json", action="store_true", help="one CONTRACT.md object per line")
     t.add_argument("--fail-on", choices=("error", "warning"),
                    help="exit 1 when a transaction failed or a finding of this severity or worse exists")
-    _credential_options(t)
+    add_input_options(t)
     t.set_defaults(run=cmd_transactions)
     return p
 
 
-def _credential_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("protection checks (OpenSSL's conventions; secrets are never printed)")
-    g.add_argument("--secret", action="append", default=[], metavar="[KID=]SOURCE",
-                   help="shared secret for MAC protection: pass:TEXT, env:VAR or file:PATH; "
-                        "optionally bound to a senderKID; repeatable")
-    g.add_argument("--trusted", action="append", default=[], metavar="FILE",
-                   help="PEM bundle of trust anchors for signature chains")
-    g.add_argument("--certs", action="append", default=[], metavar="FILE",
-                   help="PEM bundle of further certificates that may have signed messages")
-
-
-def _pipeline(ns: argparse.Namespace) -> Pipeline:
-    """A pipeline with the credentials the command line gave (exit 2 when they cannot be read)."""
-    if not (getattr(ns, "secret", None) or getattr(ns, "trusted", None) or getattr(ns, "certs", None)):
-        return Pipeline()
-    try:
-        return Pipeline(load_credentials(ns.secret, ns.trusted, ns.certs))
-    except CredentialError as exc:
-        raise CaptureError(str(exc)) from None
-
-
-COMMANDS = {"read", "transactions", "show", "export", "-h", "--help", "--version"}
+COMMANDS = {"read", "transactions", "show", "export", "sniff", "-h", "--help", "--version"}
 
 
 def _units(path: str, pipeline: Pipeline, err: TextIO) -> Iterator[Unit]:
@@ -116,7 +96,7 @@ def _units(path: str, pipeline: Pipeline, err: TextIO) -> Iterator[Unit]:
 
 
 def cmd_read(ns: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    pipeline = _pipeline(ns)
+    pipeline = make_pipeline(ns)
     for unit in _units(ns.capture, pipeline, err):
         if ns.json:
             d = unit_dict(unit)
@@ -166,7 +146,7 @@ def cmd_export(ns: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = s
 
 def cmd_transactions(ns: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     table = TransactionTable()
-    for unit in _units(ns.capture, _pipeline(ns), err):
+    for unit in _units(ns.capture, make_pipeline(ns), err):
         table.add(unit)
     transactions = table.finish()
     for txn in transactions:

@@ -10,7 +10,7 @@ import pytest
 
 from cmpdissect.analysis.correlate import correlate
 from cmpdissect.model import Unit
-from cmpdissect.pipeline import read_units
+from cmpdissect.pipeline import Pipeline, read_units
 
 CAPTURES = Path(__file__).resolve().parents[2] / "captures"
 
@@ -31,6 +31,28 @@ def label(u: Unit) -> str:
 
 
 UNITS = {
+    "coap-ir.pcap": [
+        (5, None, 0, "coap", "ir"),
+        (7, None, 1, "coap", "ip(waiting)"),
+        (11, None, 0, "coap", "pollReq"),
+        (37, None, 1, "coap", "ip(accepted)"),
+        (40, None, 0, "coap", "certConf(accepted)"),
+        (41, None, 1, "coap", "pkiconf"),
+    ],
+    "https-ir.pcap": [],  # encrypted: nothing without --tls-keylog (see test_https_with_key_log)
+    "https-ir-clear.pcap": [
+        (6, 0, 0, "http", "ir"),
+        (24, 0, 1, "http", "ip(accepted)"),
+        (28, 0, 0, "http", "certConf(accepted)"),
+        (30, 0, 1, "http", "pkiconf"),
+    ],
+    "https-ir-tls12.pcap": [],
+    "https-ir-tls12-clear.pcap": [
+        (6, 0, 0, "http", "ir"),
+        (8, 0, 1, "http", "ip(accepted)"),
+        (12, 0, 0, "http", "certConf(accepted)"),
+        (14, 0, 1, "http", "pkiconf"),
+    ],
     "http-cr.pcap": [
         (6, 0, 0, 'http', 'cr'),
         (8, 0, 1, 'http', 'cp(accepted)'),
@@ -277,6 +299,11 @@ UNITS = {
 }
 
 TRANSACTIONS = {
+    "coap-ir.pcap": [
+        ("ir", "accepted", "ir ip(waiting) pollReq ip(accepted) certConf pkiconf", [5, 7, 11, 37, 40, 41]),
+    ],
+    "https-ir-clear.pcap": [("ir", "accepted", "ir ip(accepted) certConf pkiconf", [6, 24, 28, 30])],
+    "https-ir-tls12-clear.pcap": [("ir", "accepted", "ir ip(accepted) certConf pkiconf", [6, 8, 12, 14])],
     "http-cr.pcap": [
         ('cr', 'accepted', 'cr cp(accepted) certConf pkiconf', [6, 8, 12, 14]),
     ],
@@ -412,6 +439,18 @@ def test_transactions(name):
     txns = correlate(units_of(name))
     got = [(t.kind, t.outcome, " ".join(t.messages), t.frames) for t in txns]
     assert got == TRANSACTIONS[name]
+
+
+@pytest.mark.parametrize("name, frames", [("https-ir.pcap", [10, 23, 27, 29]),
+                                          ("https-ir-tls12.pcap", [12, 14, 17, 19])])
+def test_https_with_key_log_gives_the_clear_twins_messages(name, frames):
+    keylog = CAPTURES / name.replace(".pcap", ".keylog")
+    tls = [u for u in read_units(CAPTURES / name, Pipeline(tls_keylog=keylog)) if isinstance(u, Unit)]
+    clear = units_of(name.replace(".pcap", "-clear.pcap"))
+    assert [u.frame for u in tls] == frames
+    assert {u.transport for u in tls} == {"https"}
+    assert [u.der for u in tls] == [u.der for u in clear]
+    assert [t.messages for t in correlate(tls)] == [t.messages for t in correlate(clear)]
 
 
 def test_every_capture_is_covered():
