@@ -21,6 +21,7 @@ from cmpdissect.lines import transaction_line, unit_line
 from cmpdissect.model import Notice, Transaction, Unit
 from cmpdissect.options import OptionError, add_input_options, make_pipeline
 from cmpdissect.pipeline import Pipeline, read_units
+from cmpdissect.report import command as report_command
 from cmpdissect.sources.capture import CaptureError
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
@@ -52,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"cmpdissect {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sniff.add_parser(sub)
+    report_command.add_parser(sub)
+    report_command.add_diff_parser(sub)
 
     r = sub.add_parser("read", help="list the CMP units of a capture or message file")
     r.add_argument("capture", help="pcap, pcapng, or a DER/PEM/base64 PKIMessage file")
@@ -83,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"read", "transactions", "show", "export", "sniff", "-h", "--help", "--version"}
+COMMANDS = {"read", "transactions", "show", "export", "sniff", "report", "diff", "-h", "--help", "--version"}
 
 
 def _units(path: str, pipeline: Pipeline, err: TextIO) -> Iterator[Unit]:
