@@ -98,7 +98,8 @@ def _units(path: str, pipeline: Pipeline, err: TextIO) -> Iterator[Unit]:
             yield item
 
 
-def cmd_read(ns: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def cmd_read(ns: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     pipeline = make_pipeline(ns)
     for unit in _units(ns.capture, pipeline, err):
         if ns.json:
@@ -114,7 +115,8 @@ def cmd_read(ns: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys
     return 0
 
 
-def cmd_show(ns: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def cmd_show(ns: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     shown = 0
     for unit in _units(ns.capture, Pipeline(), err):
         if not unit.der or (ns.frame is not None and unit.frame != ns.frame):
@@ -133,7 +135,8 @@ def cmd_show(ns: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys
     return 0
 
 
-def cmd_export(ns: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def cmd_export(ns: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     written = []
     for unit in _units(ns.capture, Pipeline(), err):
         try:
@@ -147,7 +150,8 @@ def cmd_export(ns: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = s
     return 0
 
 
-def cmd_transactions(ns: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def cmd_transactions(ns: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     table = TransactionTable()
     for unit in _units(ns.capture, make_pipeline(ns), err):
         table.add(unit)

@@ -93,7 +93,8 @@ def _autostop(text: str) -> tuple[str, float]:
     return kind, number
 
 
-def cmd_sniff(ns: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def cmd_sniff(ns: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     if ns.cmp_only and not ns.write:
         print("cmpdissect: error: --cmp-only needs -w FILE", file=err)
         return 2
