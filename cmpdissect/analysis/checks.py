@@ -1,4 +1,4 @@
-"""Runs every check of one transaction; the registry of codes is `registry.CHECKS`.
+"""Runs every check of one transaction; every code is in the one catalogue, `catalogue.CHECKS`.
 
 A check is a function `(steps, final) -> Finding...`; `final` is True once the capture has ended (or
 the transaction expired), so checks about a missing message only fire then.
@@ -15,12 +15,14 @@ from cmpdissect.analysis import (
     checks_polling,
     checks_protection,
     checks_transport,
+    extracerts,
+    issued,
 )
 from cmpdissect.analysis.steps import Step
 from cmpdissect.model import Finding
 
 RUNS = (*checks_header.RUNS, *checks_flow.RUNS, *checks_polling.RUNS, *checks_transport.RUNS,
-        *checks_lightweight.RUNS, *checks_protection.RUNS)
+        *checks_lightweight.RUNS, *checks_protection.RUNS, *extracerts.RUNS, *issued.RUNS)
 
 
 def run_checks(steps: Sequence[Step], final: bool) -> list[Finding]:

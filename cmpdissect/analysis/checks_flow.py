@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from cmpdissect.analysis.bodies import ANSWERS, CERT_REQUESTS, CERT_RESPONSES, GRANTED, ISSUING_REQUESTS
-from cmpdissect.analysis.registry import finding
 from cmpdissect.analysis.steps import Step
+from cmpdissect.catalogue import finding
 from cmpdissect.model import Finding, PkiSummary
 
 CONFIRMATIONS = frozenset({"certConf", "pkiconf", "error"})  # what a client may send after a response

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from cmpdissect.analysis.bodies import ISSUING_REQUESTS
-from cmpdissect.analysis.registry import finding
 from cmpdissect.analysis.steps import Step
+from cmpdissect.catalogue import finding
 from cmpdissect.model import Finding, PkiSummary
 
 MAX_SKEW = 300.0  # seconds; CMP-REFERENCE 6.3 suggests +-5 minutes as the policy

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from cmpdissect.analysis.bodies import ABSOLUTE_TIME, TRANSPORT_POLL
-from cmpdissect.analysis.registry import finding
+from cmpdissect.analysis.polling import timeline
 from cmpdissect.analysis.steps import Step
 from cmpdissect.analysis.timing import polls
+from cmpdissect.catalogue import finding
 from cmpdissect.model import Finding
 
 
@@ -43,4 +44,13 @@ def unexpected_poll(steps: Sequence[Step], final: bool) -> Iterator[Finding]:
             pending = pending or s.body == "pollRep" or "waiting" in s.msg.status
 
 
-RUNS = (waits, check_back_encoding, unexpected_poll)
+def not_pending(steps: Sequence[Step], final: bool) -> Iterator[Finding]:
+    """A CMP pollReq names certReqIds still waiting; -1 polls for a response announced by an
+    error(waiting) or a pollRep without certReqId (RFC 9810 5.3.22, RFC 9483 4.4)."""
+    for entry in timeline(steps):
+        if entry.kind == "pollReq" and entry.unmatched:
+            yield finding("poll-not-pending", f"The pollReq names certReqId {', '.join(map(str, entry.unmatched))}, "
+                          f"which {'is' if len(entry.unmatched) == 1 else 'are'} not waiting.", entry.frame)
+
+
+RUNS = (waits, check_back_encoding, unexpected_poll, not_pending)

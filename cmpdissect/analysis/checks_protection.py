@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from cmpdissect.analysis.bodies import CERT_RESPONSES
+from cmpdissect.analysis.checks_lightweight import MAC_ALGS
 from cmpdissect.analysis.steps import Step
+from cmpdissect.catalogue import finding
 from cmpdissect.model import Finding
 from cmpdissect.protection import verify_cert_hashes
 
@@ -30,4 +32,25 @@ def cert_hash(steps: Sequence[Step], final: bool) -> Iterator[Finding]:
                     yield Finding(f.severity, f.code, f.message, s.frame, f.reference)
 
 
-RUNS = (unit_findings, cert_hash)
+def _kind(step: Step) -> str | None:
+    m = step.msg
+    if m is None or not m.has_protection:
+        return None
+    return "MAC" if {(m.protection_alg or "").lower(), m.protection_alg_oid or ""} & MAC_ALGS else "signature"
+
+
+def protection_type(steps: Sequence[Step], final: bool) -> Iterator[Finding]:
+    """A MAC-protected request answered with a signature (or the reverse): a client that holds only
+    the shared secret cannot verify the answer (RFC 9810 5.3.21 lets the CA sign errors)."""
+    for s in steps:
+        if s.direction != 1 or s.reply_to is None:
+            continue
+        req = steps[s.reply_to]
+        mine, theirs = _kind(s), _kind(req)
+        if mine and theirs and mine != theirs:
+            yield finding("protection-type-changed", f"The {req.label} (frame {req.frame}) is {theirs}-protected but "
+                          f"the {s.label} answering it is {mine}-protected.", s.frame)
+            return
+
+
+RUNS = (unit_findings, cert_hash, protection_type)

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from cmpdissect.analysis.bodies import ANNOUNCEMENTS, CLIENT_FRAMES, TRANSPORT_END
-from cmpdissect.analysis.registry import finding
 from cmpdissect.analysis.steps import Step
+from cmpdissect.catalogue import finding
 from cmpdissect.model import Finding
 
 MEDIA_TYPE = "application/pkixcmp"
+CLIENT_LIMIT = 100 * 1024  # OpenSSL's default maximum HTTP response size, shared by many clients
+TCP_LIMIT = 10_000  # the largest PDU older CMP-over-TCP peers and Wireshark's heuristic accept
 LEGACY_TYPES = frozenset({"application/x-pkixcmp", "application/pkixcmp-poll", "application/x-pkixcmp-poll"})
 
 
@@ -28,18 +30,40 @@ def http(steps: Sequence[Step], final: bool) -> Iterator[Finding]:
         h = s.unit.http
         if h is None:
             continue
+        if s.msg is None and s.frame_type is None:  # an HTTP answer without any CMP in it
+            if not (h.status in (201, 202) and s.reply_to is not None and steps[s.reply_to].body in ANNOUNCEMENTS):
+                yield finding("http-no-pkimessage", f"The {steps[s.reply_to].label if s.reply_to is not None else 'request'}"
+                              f" was answered by HTTP {h.status}{' ' + h.reason if h.reason else ''} "
+                              f"({h.content_type or 'no Content-Type'}) without a PKIMessage.", s.frame)
+            continue
         media = (h.content_type or "").split(";")[0].strip().lower()
         if media in LEGACY_TYPES:
             yield finding("http-media-type-legacy", f"The {s.label} is sent as {media}.", s.frame)
         elif media != MEDIA_TYPE:
             yield finding("http-media-type", f"The {s.label} is sent with Content-Type "
                           f"{h.content_type or '(none)'}, not {MEDIA_TYPE}.", s.frame)
+        if media in LEGACY_TYPES | {MEDIA_TYPE} and ";" in (h.content_type or ""):
+            yield finding("http-content-type-params", f"The {s.label}'s Content-Type {h.content_type!r} carries "
+                          "parameters; binary DER has no charset.", s.frame)
         if s.direction == 0 and h.method and h.method.upper() != "POST":
             yield finding("http-method", f"The {s.label} is sent with {h.method}, not POST.", s.frame)
         allowed = h.status == 200 or (h.status is not None and 400 <= h.status < 600 and s.body == "error")
         if s.direction == 1 and h.status is not None and not allowed:
             yield finding("http-status", f"The {s.label} comes with HTTP status {h.status}"
                           f"{' ' + h.reason if h.reason else ''}; CMP responses use 200.", s.frame)
+
+
+def sizes(steps: Sequence[Step], final: bool) -> Iterator[Finding]:
+    """Messages that peers with common size limits drop (interop, not a protocol rule)."""
+    for s in _outer(steps):
+        size = len(s.unit.der) if s.unit.der else 0
+        if size > CLIENT_LIMIT:
+            yield finding("message-too-large", f"The {s.label} is {size:,} bytes, over the {CLIENT_LIMIT // 1024} kB "
+                          "many clients accept.", s.frame)
+        framing = s.unit.framing
+        if framing is not None and s.unit.transport.startswith("tcp") and framing.length > TCP_LIMIT:
+            yield finding("tcp-message-too-large", f"The {s.label}'s TCP frame is {framing.length:,} bytes, over the "
+                          f"{TCP_LIMIT:,} bytes older CMP-over-TCP peers accept.", s.frame)
 
 
 def tcp_pairs(steps: Sequence[Step], final: bool) -> Iterator[Finding]:
@@ -80,4 +104,4 @@ def fin_rep(steps: Sequence[Step], final: bool) -> Iterator[Finding]:
                 yield finding("tcp-finrep-missing", f"The {s.label} got {got} instead of finRep.", s.frame)
 
 
-RUNS = (http, tcp_pairs, fin_rep)
+RUNS = (http, sizes, tcp_pairs, fin_rep)

@@ -18,12 +18,14 @@ from collections import deque
 from collections.abc import Iterable
 
 from cmpdissect.analysis.bodies import ANSWERS, INITIAL_REQUESTS, TRANSPORT_END
+from cmpdissect.analysis.cause import likely_cause
 from cmpdissect.analysis.checks import run_checks
 from cmpdissect.analysis.checks_header import same_message
 from cmpdissect.analysis.outcome import ENDED, judge
-from cmpdissect.analysis.registry import finding
+from cmpdissect.analysis.policy import CheckPolicy
 from cmpdissect.analysis.steps import Step, host, infer_direction, label
 from cmpdissect.analysis.timing import Timing, timing
+from cmpdissect.catalogue import finding
 from cmpdissect.model import Finding, PkiSummary, Transaction, Unit
 
 RECHECK_ALWAYS = 64  # transactions up to this many steps are rechecked on every unit
@@ -33,7 +35,8 @@ StreamKey = int | None  # the TCP stream; None gathers message files and other s
 class _Flow:
     """A transaction under construction: the model object plus what correlation needs."""
 
-    __slots__ = ("txn", "steps", "links", "client_host", "server_host", "last_time", "unknown_refs", "checked_at")
+    __slots__ = ("txn", "steps", "links", "client_host", "server_host", "last_time", "unknown_refs", "checked_at",
+                 "found")
 
     def __init__(self, tid: bytes | None) -> None:
         self.txn = Transaction(transaction_id=tid, kind=None)
@@ -44,6 +47,7 @@ class _Flow:
         self.last_time: float | None = None
         self.unknown_refs: dict[int, int] = {}  # frame of a pollReq with an unknown reference -> ref
         self.checked_at = 0  # number of steps when the checks last ran
+        self.found: list[Finding] = []  # every finding of the last run, before the policy filters them
 
     @property
     def tid(self) -> bytes | None:
@@ -64,8 +68,9 @@ class TransactionTable:
     them, so a long live sniff keeps bounded memory.
     """
 
-    def __init__(self, idle_timeout: float = 600.0) -> None:
+    def __init__(self, idle_timeout: float = 600.0, policy: CheckPolicy | None = None) -> None:
         self.idle_timeout = idle_timeout
+        self.policy = policy or CheckPolicy()
         self._flows: list[_Flow] = []
         self._by_id: dict[int, _Flow] = {}  # id(Transaction) -> flow
         self._by_tid: dict[bytes, list[_Flow]] = {}
@@ -86,7 +91,11 @@ class TransactionTable:
     def add(self, unit: Unit) -> list[Transaction]:
         msg = unit.message
         if (msg is None or msg.body is None) and unit.frame_type is None:
-            return []  # nothing to label: the unit's own error says why
+            flow = self._add_http_answer(unit)  # e.g. a 404 or 415 without any CMP
+            if flow is None:
+                return []  # nothing to label: the unit's own error says why
+            self._judge(flow, final=False)
+            return [flow.txn]
         changed: list[_Flow] = []
         if msg is not None and msg.body is not None:
             outer = self._add_message(unit, msg)
@@ -296,6 +305,22 @@ class TransactionTable:
         self._append(flow, Step(unit, msg, label(msg, None), direction, reply_to, inner=True))
         return flow
 
+    def _add_http_answer(self, unit: Unit) -> _Flow | None:
+        """An HTTP response without a PKIMessage joins the transaction of the request it answers
+        (RFC 9811 3.1), labelled `http:STATUS`, so the outcome and cause can say what went wrong."""
+        h = unit.http
+        if h is None or h.is_request or h.status is None or unit.direction != 1:
+            return None
+        media = (h.content_type or "").split(";")[0].strip().lower()
+        if h.status == 200 and "pkixcmp" in media:
+            return None  # a CMP answer whose body the capture lost or damaged: the unit's error says so
+        req = self._pop_request(unit.stream, None)
+        if req is None:
+            return None
+        flow, index = req
+        self._append(flow, Step(unit, None, f"http:{h.status}", 1, index))
+        return flow
+
     def _add_frame(self, unit: Unit) -> _Flow:
         """A transport frame without a PKIMessage: pollRep, pollReq, finRep, negPollRep, errorMsgRep."""
         framing = unit.framing
@@ -352,24 +377,25 @@ class TransactionTable:
         very long ones (hours of polling in a live sniff) each time they grew by an eighth, so that
         adding stays linear overall. `finish()` and `expire()` always run every check."""
         txn = flow.txn
-        txn.outcome, txn.cause = judge(flow.steps)
+        txn.outcome, cause = judge(flow.steps)
         changed = next((f for f in flow.links if f.code == "tid-changed"), None)
         if changed is not None and txn.outcome in ("unanswered", "incomplete"):
-            txn.cause = (f"The transaction breaks off because the transactionID changed at frame {changed.frame}: "
-                         "the peer treats the message as belonging to another transaction.")
+            cause = (f"The transaction breaks off because the transactionID changed at frame {changed.frame}: "
+                     "the peer treats the message as belonging to another transaction.")
         size = len(flow.steps)
-        if not final and size > RECHECK_ALWAYS and size < flow.checked_at + flow.checked_at // 8:
-            return
-        flow.checked_at = size
-        unknown = [finding("tcp-pollreq-unknown-ref", f"pollReq with polling reference {ref}, which no pollRep "
-                           "handed out.", frame) for frame, ref in flow.unknown_refs.items()]
-        found: Iterable[Finding] = [*flow.links, *unknown, *run_checks(flow.steps, final)]
-        txn.findings = sorted(found, key=lambda f: f.frame if f.frame is not None else 0)
+        if final or size <= RECHECK_ALWAYS or size >= flow.checked_at + flow.checked_at // 8:
+            flow.checked_at = size
+            unknown = [finding("tcp-pollreq-unknown-ref", f"pollReq with polling reference {ref}, which no pollRep "
+                               "handed out.", frame) for frame, ref in flow.unknown_refs.items()]
+            found: Iterable[Finding] = [*flow.links, *unknown, *run_checks(flow.steps, final)]
+            flow.found = sorted(found, key=lambda f: f.frame if f.frame is not None else 0)
+            txn.findings = self.policy.filter(flow.found)
+        txn.cause = likely_cause(flow.steps, txn.outcome, cause, flow.found)
 
 
-def correlate(units: Iterable[Unit]) -> list[Transaction]:
+def correlate(units: Iterable[Unit], policy: CheckPolicy | None = None) -> list[Transaction]:
     """All transactions of a finished capture."""
-    table = TransactionTable()
+    table = TransactionTable(policy=policy)
     for unit in units:
         table.add(unit)
     return table.finish()

@@ -84,7 +84,13 @@ def progress(steps: Sequence[Step]) -> Progress:
             continue
         if msg is None:
             kind = step.frame_type
-            if kind in TRANSPORT_POLL:
+            http = step.unit.http
+            if kind is None and http is not None:  # an HTTP answer without a PKIMessage (RFC 9811 3.1, 3.5)
+                if http.status in (201, 202) and steps[0].body in ANNOUNCEMENTS:
+                    p.simple, p.wait_open = ["accepted"], None
+                else:
+                    p.end_error, p.wait_open = i, None
+            elif kind in TRANSPORT_POLL:
                 p.wait_open = i
             elif kind == "errorMsgRep":
                 p.end_error = i
@@ -148,6 +154,10 @@ def judge(steps: Sequence[Step]) -> tuple[str, str | None]:
     p = progress(steps)
     if p.end_error is not None:
         s = steps[p.end_error]
+        if s.msg is None and s.frame_type is None and s.unit.http is not None:
+            h = s.unit.http
+            return "error", (f"The server answered {_answered(steps, p.end_error)} with HTTP {h.status}"
+                             f"{' ' + h.reason if h.reason else ''} and no PKIMessage.")
         if s.msg is None:
             return "error", f"The server answered {_answered(steps, p.end_error)} with TCP-Messaging {tcp_error(s.unit.framing)}."
         return "error", f"The server answered {_answered(steps, p.end_error)} with error {reason(s.msg)}."

@@ -23,7 +23,6 @@ from .protected_part import split_message
 
 _CERT_CONF = 24
 _CERT_REP_BODIES = frozenset({1, 3, 8, 14})  # ip, cp, kup, ccp
-_REF = "RFC 9810 5.3.18"
 # Hash OID -> hashlib name and output size for SHAKE (RFC 9481 2.1).
 _HASHES: dict[str, tuple[str, int]] = {
     "1.2.840.113549.2.5": ("md5", 16),
@@ -132,7 +131,7 @@ def verify_cert_hashes(cert_conf: bytes, response: bytes) -> list[CertHashVerdic
         reason = f"certConf or response does not decode: {e}"
         return [
             CertHashVerdict(
-                -1, "unverifiable", reason, [finding("error", "certhash-undecodable", reason, _REF)]
+                -1, "unverifiable", reason, [finding("certhash-undecodable", reason)]
             )
         ]
     return [_one(req_id, value, hash_alg, pvno, issued) for req_id, value, hash_alg in statuses]
@@ -145,7 +144,7 @@ def _one(
     if req_id not in issued:
         reason = f"certReqId {req_id}: the response carries no certificate with this certReqId"
         return CertHashVerdict(
-            req_id, "unverifiable", reason, [finding("warning", "certhash-no-cert", reason, _REF)]
+            req_id, "unverifiable", reason, [finding("certhash-no-cert", reason)]
         )
     cert = issued[req_id]
     if cert is None:
@@ -153,8 +152,8 @@ def _one(
             req_id, "unverifiable", f"certReqId {req_id}: the certificate was sent encrypted"
         )
     if hash_alg is not None and pvno < 3:
-        findings.append(finding("warning", "certhash-hashalg-pvno",
-                                f"certReqId {req_id}: hashAlg is present but pvno is {pvno}, not 3", _REF))  # fmt: skip
+        findings.append(finding("certhash-hashalg-pvno",
+                                f"certReqId {req_id}: hashAlg is present but pvno is {pvno}, not 3"))  # fmt: skip
     try:
         implied = implied_hash(cert)
     except DerError as e:
@@ -163,7 +162,7 @@ def _one(
     expected = hash_alg or implied
     if expected is None or expected not in _HASHES:
         reason = f"certReqId {req_id}: no hash algorithm known for the certificate's signature and no hashAlg"
-        findings.append(finding("warning", "certhash-alg-unknown", reason, _REF))
+        findings.append(finding("certhash-alg-unknown", reason))
         return CertHashVerdict(req_id, "unverifiable", reason, findings)
     if hash_cert(cert, expected) == value:
         return CertHashVerdict(req_id, "valid", None, findings)
@@ -174,11 +173,11 @@ def _one(
             f"{alg_name(expected)} is required"
             + ("" if hash_alg else " (the hash of its signature algorithm)")
         )
-        findings.append(finding("error", "certhash-wrong-alg", reason, _REF))
+        findings.append(finding("certhash-wrong-alg", reason))
     else:
         reason = (
             f"certReqId {req_id}: certHash ({alg_name(expected)}) does not match the issued certificate: "
             "the client confirms a different certificate, or the message was altered"
         )
-        findings.append(finding("error", "certhash-mismatch", reason, _REF))
+        findings.append(finding("certhash-mismatch", reason))
     return CertHashVerdict(req_id, "invalid", reason, findings)

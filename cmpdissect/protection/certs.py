@@ -37,6 +37,22 @@ class Cert:
     skid: bytes | None
     digital_signature: bool | None  # keyUsage digitalSignature; None when keyUsage is absent
     subject_text: str
+    not_before: float | None = None  # epoch seconds (RFC 5280 4.1.2.5)
+    not_after: float | None = None
+    extensions: tuple[Extension, ...] = ()
+
+    @property
+    def self_issued(self) -> bool:
+        return names_match(self.subject, self.issuer) != "different"
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """One X.509 / CRMF extension as found on the wire (RFC 5280 4.1): OID, critical, extnValue octets."""
+
+    oid: str
+    critical: bool
+    value: bytes
 
 
 def parse_cert(data: bytes) -> Cert:
@@ -53,6 +69,8 @@ def parse_cert(data: bytes) -> Cert:
         raise DerError("tbsCertificate: too few fields", tbs_h.offset)
     skid, digital = _extensions(data)
     subject = walk.tlv(data, tbs[4])
+    not_before, not_after = read_validity(data, tbs[3])
+    exts = next((h for h in tbs[6:] if h.tag_class == der.CONTEXT and h.tag == 3), None)
     return Cert(
         der=data,
         subject=subject,
@@ -64,7 +82,41 @@ def parse_cert(data: bytes) -> Cert:
         skid=skid,
         digital_signature=digital,
         subject_text=name_text(subject),
+        not_before=not_before,
+        not_after=not_after,
+        extensions=read_extensions(data, walk.single(data, exts, "extensions")) if exts is not None else (),
     )
+
+
+def read_validity(data: bytes, h: der.TlvHeader) -> tuple[float | None, float | None]:
+    """Validity ::= SEQUENCE { notBefore Time, notAfter Time } (RFC 5280 4.1.2.5); a time that does
+    not parse is None (the comparison is then skipped, not failed)."""
+    times = walk.children(data, walk.expect(h, der.SEQUENCE, "Validity"))
+    if len(times) != 2:
+        raise DerError("Validity: expected 2 times", h.offset)
+    return time_value(data, times[0]), time_value(data, times[1])
+
+
+def time_value(data: bytes, h: der.TlvHeader) -> float | None:
+    """A Time as epoch seconds, or None when it does not parse."""
+    try:
+        return der.read_time(data, h)
+    except (DerError, ValueError):
+        return None
+
+
+def read_extensions(data: bytes, h: der.TlvHeader) -> tuple[Extension, ...]:
+    """Extensions ::= SEQUENCE OF Extension, from the SEQUENCE (or an implicitly tagged one)."""
+    out = []
+    for ext in walk.children(data, h):
+        parts = walk.children(data, walk.expect(ext, der.SEQUENCE, "Extension"))
+        if len(parts) not in (2, 3):
+            raise DerError("Extension: expected 2 or 3 fields", ext.offset)
+        oid = der.read_oid(data, walk.expect(parts[0], der.OID, "extnID"))
+        critical = len(parts) == 3 and walk.content(data, walk.expect(parts[1], der.BOOLEAN, "critical")) != b"\x00"
+        value = walk.content(data, walk.expect(parts[-1], der.OCTET_STRING, "extnValue"))
+        out.append(Extension(oid, critical, value))
+    return tuple(out)
 
 
 def _extensions(data: bytes) -> tuple[bytes | None, bool | None]:

@@ -1,14 +1,18 @@
-"""Building findings and the texts they share (algorithm names, senderKIDs)."""
+"""Building findings and the texts they share (algorithm names, senderKIDs).
+
+Severity and reference of every code come from the one catalogue (`cmpdissect.catalogue`).
+"""
 
 from __future__ import annotations
 
 from cmpdissect.asn1 import names
+from cmpdissect.catalogue import finding as catalogued
 from cmpdissect.model import Finding
 
 
-def finding(severity: str, code: str, message: str, reference: str) -> Finding:
+def finding(code: str, message: str) -> Finding:
     """A finding with no frame yet: the caller knows which packet the message came in."""
-    return Finding(severity=severity, code=code, message=message, frame=None, reference=reference)
+    return catalogued(code, message)
 
 
 def kid_text(kid: bytes | None) -> str:

@@ -167,7 +167,7 @@ def parse_pbm(params: bytes | None) -> PbmParams:
             "(a denial-of-service risk, and OpenSSL refuses it too)",
         )
     if iterations < 1:
-        raise MacParamError("pbm-iterations-low", f"PBM iterationCount {iterations} is not positive")
+        raise MacParamError("mac-params-invalid", f"PBM iterationCount {iterations} is not positive")
     if owf.oid not in OWF:
         raise MacParamError("mac-alg-unsupported", f"PBM one-way function {owf.oid} is not supported here")
     return PbmParams(salt, owf.oid, iterations, _mac_scheme(mac))
@@ -207,7 +207,7 @@ def parse_pbmac1(params: bytes | None) -> Pbmac1Params:
             "(a denial-of-service risk)",
         )
     if iterations < 1:
-        raise MacParamError("pbm-iterations-low", f"PBKDF2 iterationCount {iterations} is not positive")
+        raise MacParamError("mac-params-invalid", f"PBKDF2 iterationCount {iterations} is not positive")
     if key_length is not None and not 1 <= key_length <= PBKDF2_MAX_KEY:
         raise MacParamError("mac-params-invalid", f"PBKDF2 keyLength {key_length} is out of range")
     if HMAC.get(prf) not in _PBKDF2_HASH:

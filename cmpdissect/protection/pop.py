@@ -22,7 +22,6 @@ from .signature import SignatureUnsupported
 _CERT_REQ_BODIES = {0: "ir", 2: "cr", 7: "kur", 13: "ccr"}
 _P10CR = 4
 _POP_NAMES = {0: "raVerified", 1: "signature", 2: "keyEncipherment", 3: "keyAgreement"}
-_REF = "RFC 4211 4.1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +50,7 @@ def verify_pop(data: bytes) -> list[PopVerdict]:
         return [_cert_req_msg(body, m) for m in walk.children(body, content)]
     except DerError as e:
         reason = f"request does not decode: {e}"
-        return [PopVerdict(-1, "unverifiable", reason, [finding("error", "pop-undecodable", reason, _REF)])]
+        return [PopVerdict(-1, "unverifiable", reason, [finding("pop-undecodable", reason)])]
 
 
 def _check(alg: walk.Algorithm, spki: bytes, sig: bytes, signed: bytes, req_id: int, what: str) -> PopVerdict:
@@ -60,12 +59,12 @@ def _check(alg: walk.Algorithm, spki: bytes, sig: bytes, signed: bytes, req_id: 
     except SignatureUnsupported as e:
         reason = f"{what} with {alg_name(alg.oid)} cannot be checked: {e}"
         return PopVerdict(
-            req_id, "unverifiable", reason, [finding("info", "pop-alg-unsupported", reason, _REF)]
+            req_id, "unverifiable", reason, [finding("pop-alg-unsupported", reason)]
         )
     if ok:
         return PopVerdict(req_id, "valid")
     reason = f"{what} ({alg_name(alg.oid)}) does not verify with the requested public key"
-    return PopVerdict(req_id, "invalid", reason, [finding("error", "pop-invalid", reason, _REF)])
+    return PopVerdict(req_id, "invalid", reason, [finding("pop-invalid", reason)])
 
 
 def _p10cr(body: bytes, csr: der.TlvHeader) -> PopVerdict:
@@ -112,9 +111,9 @@ def _cert_req_msg(body: bytes, msg: der.TlvHeader) -> PopVerdict:
     if input_h is not None:
         if has_subject_and_key:
             findings.append(
-                finding("warning", "pop-poposkinput-unexpected",
+                finding("pop-poposkinput-unexpected",
                         f"certReqId {req_id}: poposkInput is present although the template has subject "
-                        "and publicKey; it MUST then be omitted", _REF)
+                        "and publicKey; it MUST then be omitted")
             )  # fmt: skip
         signed = ber_sequence(walk.content(body, input_h))
         spki_h = walk.children(body, input_h)[-1]
@@ -125,11 +124,11 @@ def _cert_req_msg(body: bytes, msg: der.TlvHeader) -> PopVerdict:
             reason = (
                 f"certReqId {req_id}: signature POP without poposkInput, and no publicKey in the template"
             )
-            return PopVerdict(req_id, "invalid", reason, [finding("error", "pop-invalid", reason, _REF)])
+            return PopVerdict(req_id, "invalid", reason, [finding("pop-invalid", reason)])
         if 5 not in template:
             findings.append(
-                finding("warning", "pop-poposkinput-missing",
-                        f"certReqId {req_id}: the template has no subject, so poposkInput MUST be present", _REF)
+                finding("pop-poposkinput-missing",
+                        f"certReqId {req_id}: the template has no subject, so poposkInput MUST be present")
             )  # fmt: skip
         signed = walk.tlv(body, cert_req)
         spki = ber_sequence(walk.content(body, template[6]))  # [6] SubjectPublicKeyInfo, implicit

@@ -37,9 +37,9 @@ class Verdict:
     secret: str | None = None  # label of the secret that verified a MAC
 
 
-def _failed(status: str, severity: str, code: str, reason: str, reference: str) -> Verdict:
+def _failed(status: str, code: str, reason: str) -> Verdict:
     """A verdict whose reason is also its one finding."""
-    return Verdict(status, reason, [finding(severity, code, reason, reference)])
+    return Verdict(status, reason, [finding(code, reason)])
 
 
 def verify_unit(
@@ -57,7 +57,7 @@ def verify_unit(
         parts = split_message(der)
     except DerError as e:
         reason = f"message does not decode: {e}"
-        return _failed(UNVERIFIABLE, "error", "protection-undecodable", reason, "RFC 9810 5.1.3")
+        return _failed(UNVERIFIABLE, "protection-undecodable", reason)
     alg = parts.protection_alg
     if parts.protection is None:
         if alg is None:
@@ -65,32 +65,30 @@ def verify_unit(
         return Verdict(
             UNPROTECTED,
             None,
-            [finding("error", "protection-alg-mismatch",
-                     f"protectionAlg {alg_name(alg.oid)} is present but the protection bits are absent",
-                     "RFC 9810 5.1.1")],
+            [finding("protection-alg-mismatch",
+                     f"protectionAlg {alg_name(alg.oid)} is present but the protection bits are absent")],
         )  # fmt: skip
     if alg is None:
         reason = "protection bits are present but the header has no protectionAlg"
-        return _failed(UNVERIFIABLE, "error", "protection-alg-mismatch", reason, "RFC 9810 5.1.1")
+        return _failed(UNVERIFIABLE, "protection-alg-mismatch", reason)
     if not parts.protection or parts.protection[0] != 0:
         reason = "protection BIT STRING is empty or has unused bits"
-        return _failed(INVALID, "error", "protection-invalid", reason, "RFC 9810 5.1.3")
+        return _failed(INVALID, "protection-invalid", reason)
     if alg.oid in (mac.PBM_OID, mac.PBMAC1_OID):
         verdict = _verify_mac(parts, creds)
     elif alg.oid in (mac.DHBASEDMAC_OID, mac.KEMBASEDMAC_OID):
-        what = "DHBasedMac" if alg.oid == mac.DHBASEDMAC_OID else "KemBasedMac"
+        what = "DHBasedMac (RFC 9810 5.1.3.2)" if alg.oid == mac.DHBASEDMAC_OID else "KemBasedMac (RFC 9810 5.1.3.4)"
         need = "the Diffie-Hellman private key" if alg.oid == mac.DHBASEDMAC_OID else "the KEM shared secret"
-        ref = "RFC 9810 5.1.3.2" if alg.oid == mac.DHBASEDMAC_OID else "RFC 9810 5.1.3.4"
         reason = f"{what} cannot be checked from a capture: it needs {need}"
-        verdict = _failed(UNVERIFIABLE, "info", "protection-alg-unsupported", reason, ref)
+        verdict = _failed(UNVERIFIABLE, "protection-mac-uncheckable", reason)
     else:
         verdict = _verify_signature(parts, creds, known_certs)
     if parts.was_ber:
         verdict.findings.insert(
             0,
-            finding("warning", "protection-not-der",
+            finding("protection-not-der",
                     "the message is BER, not DER; protection is defined over the DER encoding and "
-                    "peers that MAC or sign the received bytes will disagree", "RFC 9810 5.1.3"),
+                    "peers that MAC or sign the received bytes will disagree"),
         )  # fmt: skip
     return verdict
 
@@ -109,18 +107,16 @@ def _verify_mac(parts: MessageParts, creds: Credentials) -> Verdict:
     assert alg is not None and parts.protection is not None
     is_pbm = alg.oid == mac.PBM_OID
     what = "PBM" if is_pbm else "PBMAC1"
-    ref = "RFC 9810 5.1.3.1" if is_pbm else "RFC 9481 6.1.2"
     findings: list[Finding] = []
     try:
         params: mac.PbmParams | mac.Pbmac1Params = (
             mac.parse_pbm(alg.params) if is_pbm else mac.parse_pbmac1(alg.params)
         )
     except mac.MacParamError as e:
-        severity = "warning" if e.code == "mac-alg-unsupported" else "error"
-        return _failed(UNVERIFIABLE, severity, e.code, e.message, ref)
+        return _failed(UNVERIFIABLE, e.code, e.message)
     except DerError as e:
         reason = f"{what} parameters do not decode: {e}"
-        return _failed(UNVERIFIABLE, "error", "mac-params-invalid", reason, ref)
+        return _failed(UNVERIFIABLE, "mac-params-invalid", reason)
     findings += _advice(params)
     if not creds.secrets:
         return Verdict(UNCHECKED, None, findings)
@@ -153,13 +149,13 @@ def _verify_mac(parts: MessageParts, creds: Credentials) -> Verdict:
                 f"the {what} verifies with {s.label}, given for another KID, not for the message's "
                 f"senderKID {kid}: check the senderKID mapping"
             )
-            findings.append(finding("warning", "pbm-senderkid-mismatch", note, "RFC 9810 5.1.1"))
+            findings.append(finding("pbm-senderkid-mismatch", note))
             return Verdict(VALID, None, findings, secret=s.label)
     if not bound and not free:
         findings.append(
-            finding("info", "mac-no-secret",
+            finding("mac-no-secret",
                     f"no secret given for senderKID {kid}; the {len(other)} secret(s) given for other KIDs "
-                    "do not verify it either", ref),
+                    "do not verify it either"),
         )  # fmt: skip
         return Verdict(UNCHECKED, None, findings)
     tried = len(bound) + len(free) + len(other)
@@ -167,15 +163,14 @@ def _verify_mac(parts: MessageParts, creds: Credentials) -> Verdict:
         f"{what} MAC does not verify with any of the {tried} secret(s) given (senderKID {kid}): "
         "the shared secret differs, or the message was altered"
     )
-    findings.append(finding("error", "protection-invalid", reason, ref))
+    findings.append(finding("protection-invalid", reason))
     return Verdict(INVALID, reason, findings)
 
 
 def _der_only() -> Finding:
     return finding(
-        "warning", "protection-not-der",
+        "protection-not-der",
         "protection verifies only over the DER re-encoding of header and body, not over the bytes sent",
-        "RFC 9810 5.1.3",
     )  # fmt: skip
 
 
@@ -184,20 +179,20 @@ def _advice(params: mac.PbmParams | mac.Pbmac1Params) -> list[Finding]:
     out: list[Finding] = []
     if isinstance(params, mac.PbmParams):
         if params.owf not in mac.RFC9481_OWF:
-            out.append(finding("info", "mac-alg-legacy",
+            out.append(finding("mac-alg-legacy",
                                f"PBM one-way function {alg_name(params.owf)} is not among RFC 9481's; "
-                               "a peer following RFC 9481 may not support it", "RFC 9481 6.1.1"))  # fmt: skip
+                               "a peer following RFC 9481 may not support it"))  # fmt: skip
         if params.iterations < mac.PBM_MIN_ITERATIONS:
-            out.append(finding("warning", "pbm-iterations-low",
+            out.append(finding("pbm-iterations-low",
                                f"PBM iterationCount {params.iterations} is below {mac.PBM_MIN_ITERATIONS}; "
-                               "OpenSSL and RFC 4211 peers reject it", "RFC 4211 4.4"))  # fmt: skip
+                               "OpenSSL and RFC 4211 peers reject it"))  # fmt: skip
     if len(params.salt) < mac.MIN_SALT:
-        out.append(finding("info", "pbm-salt-short",
-                           f"salt of {len(params.salt)} octets, fewer than {mac.MIN_SALT}", "RFC 4211 4.4"))  # fmt: skip
+        out.append(finding("pbm-salt-short",
+                           f"salt of {len(params.salt)} octets, fewer than {mac.MIN_SALT}"))  # fmt: skip
     if params.mac.oid not in mac.RFC9481_MAC:
-        out.append(finding("info", "mac-alg-legacy",
+        out.append(finding("mac-alg-legacy",
                            f"MAC {alg_name(params.mac.oid)} is not among RFC 9481's MAC algorithms; "
-                           "a peer following RFC 9481 may not support it", "RFC 9481 6.2"))  # fmt: skip
+                           "a peer following RFC 9481 may not support it"))  # fmt: skip
     return out
 
 
@@ -232,7 +227,7 @@ def _verify_signature(parts: MessageParts, creds: Credentials, known: Sequence[b
     rest = [c for c in pool if not fits(c)]
     if alg.oid not in signature.SIGNATURE_ALGS:
         reason = f"signature algorithm {alg_name(alg.oid)} is not supported here"
-        return _failed(UNVERIFIABLE, "warning", "protection-alg-unsupported", reason, "RFC 9481 3")
+        return _failed(UNVERIFIABLE, "protection-alg-unsupported", reason)
     unsupported: str | None = None
     mismatch: str | None = None
     checked: list[Cert] = []
@@ -249,7 +244,7 @@ def _verify_signature(parts: MessageParts, creds: Credentials, known: Sequence[b
             continue
         except DerError as e:
             reason = f"signature parameters do not decode: {e}"
-            return _failed(UNVERIFIABLE, "error", "protection-undecodable", reason, "RFC 9481 3")
+            return _failed(UNVERIFIABLE, "protection-undecodable", reason)
         if hit is not None:
             signer, der_only = c, hit > 0
             break
@@ -280,13 +275,13 @@ def _no_signer(
             f"{name} signature does not verify with the signer certificate {tried[0].subject_text}: "
             "the message was altered or signed with another key"
         )
-        return _failed(INVALID, "error", "protection-invalid", reason, "RFC 9810 5.1.3.3")
+        return _failed(INVALID, "protection-invalid", reason)
     if fitting and unsupported:
         reason = f"{name}: {unsupported}"
-        return _failed(UNVERIFIABLE, "warning", "protection-alg-unsupported", reason, "RFC 9481 3")
+        return _failed(UNVERIFIABLE, "protection-alg-unsupported", reason)
     if fitting and mismatch:
         reason = f"{name} does not fit the signer certificate's key: {mismatch}"
-        return _failed(INVALID, "error", "protection-invalid", reason, "RFC 9810 5.1.3.3")
+        return _failed(INVALID, "protection-invalid", reason)
     who = f"sender {name_text(sender) if sender is not None else '(not a directoryName)'}, senderKID {kid_text(kid)}"
     where = (
         "no certificate in extraCerts or --certs matches and verifies"
@@ -294,7 +289,7 @@ def _no_signer(
         else "the message has no extraCerts and no --certs were given"
     )
     reason = f"signer certificate not found ({who}): {where}"
-    return _failed(UNVERIFIABLE, "error", "signer-not-in-extracerts", reason, "RFC 9483 3.3")
+    return _failed(UNVERIFIABLE, "signer-not-found", reason)
 
 
 def _sender_name(general_name: bytes) -> bytes | None:
@@ -316,35 +311,32 @@ def _signer_findings(
     out: list[Finding] = []
     subject = signer.subject_text
     if all(c.der != signer.der for c in extra):
-        out.append(finding("info", "signer-not-in-extracerts",
+        out.append(finding("signer-not-in-extracerts",
                            f"signer certificate {subject} is not in this message's extraCerts; found among "
-                           "certificates given or seen earlier", "RFC 9483 3.3"))  # fmt: skip
+                           "certificates given or seen earlier"))  # fmt: skip
     elif extra[0].der != signer.der:
-        out.append(finding("info", "signer-not-first",
-                           f"signer certificate {subject} is not the first certificate in extraCerts",
-                           "RFC 9483 3.3"))  # fmt: skip
+        out.append(finding("signer-not-first",
+                           f"signer certificate {subject} is not the first certificate in extraCerts"))  # fmt: skip
     if sender is not None:
         match = names_match(sender, signer.subject)
         if match == "different" or is_null_dn(sender):
-            out.append(finding("error", "sender-subject-mismatch",
+            out.append(finding("sender-subject-mismatch",
                                f"sender {name_text(sender)} is not the signer's subject {subject}; receivers "
-                               "that look the signer up by sender name will fail", "RFC 9810 5.1.1"))  # fmt: skip
+                               "that look the signer up by sender name will fail"))  # fmt: skip
         elif match == "loose":
-            out.append(finding("warning", "sender-subject-encoding",
+            out.append(finding("sender-subject-encoding",
                                f"sender {name_text(sender)} matches the signer's subject only ignoring RDN "
-                               "order, string types or case; byte-exact comparisons fail", "RFC 5280 7.1"))  # fmt: skip
+                               "order, string types or case; byte-exact comparisons fail"))  # fmt: skip
     if kid is not None and signer.skid is not None and kid != signer.skid:
-        out.append(finding("warning", "signer-kid-mismatch",
-                           f"senderKID {kid.hex()} is not the signer's subjectKeyIdentifier {signer.skid.hex()}",
-                           "RFC 9810 5.1.1"))  # fmt: skip
+        out.append(finding("signer-kid-mismatch",
+                           f"senderKID {kid.hex()} is not the signer's subjectKeyIdentifier {signer.skid.hex()}"))  # fmt: skip
     elif kid is None:
-        out.append(finding("info", "signer-kid-missing",
-                           "no senderKID; RFC 9810 says it SHOULD identify the signer's key", "RFC 9810 5.1.1"))  # fmt: skip
+        out.append(finding("signer-kid-missing",
+                           "no senderKID; RFC 9810 says it SHOULD identify the signer's key"))  # fmt: skip
     if signer.digital_signature is False:
-        out.append(finding("error", "signer-keyusage",
-                           f"signer certificate {subject} has keyUsage without digitalSignature", "RFC 5280 4.2.1.3"))  # fmt: skip
+        out.append(finding("signer-keyusage",
+                           f"signer certificate {subject} has keyUsage without digitalSignature"))  # fmt: skip
     if creds.trusted and not signature.chains_to(signer, pool, trusted):
-        out.append(finding("warning", "signer-untrusted",
-                           f"signer certificate {subject} does not chain to a --trusted certificate",
-                           "RFC 9810 5.1.3.3"))  # fmt: skip
+        out.append(finding("signer-untrusted",
+                           f"signer certificate {subject} does not chain to a --trusted certificate"))  # fmt: skip
     return out

@@ -7,7 +7,9 @@ it used with ``-reqout``/``-rspout`` so the legacy TCP captures and message file
 from __future__ import annotations
 
 import shutil
+import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +17,29 @@ from .loopback import Namespace, background, run, start, tcpdump
 from .pki import REFERENCE, SECRET, WRONG_SECRET, Pki
 
 HTTP_PORT = 8080
+OTHER_REFERENCE = "lab-ee-0815"  # another client's reference, with its own secret
+OTHER_SECRET = "pass:ee-0815-secret"
+# A proxy in front of the mock CA that refuses every CMP request with one HTTP status (as a
+# misconfigured reverse proxy or WAF does); it prints ACCEPT when listening, like the mock CA.
+PROXY = """
+import http.server, sys
+class Refuse(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = b"unsupported media type for this endpoint\\n"
+        self.send_response(int(sys.argv[2]))
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Refuse)
+print("ACCEPT proxy", flush=True)
+server.serve_forever()
+"""
 MAX_MESSAGES = 8  # -reqout/-rspout file names offered per client; unused names stay absent
 
 
@@ -30,6 +55,7 @@ class Scenario:
     iface: str = "lo"
     linktype: str | None = None
     expect_ok: bool = True
+    proxy_status: int | None = None  # a proxy on HTTP_PORT answers every request with this status
 
 
 @dataclass(slots=True)
@@ -85,6 +111,26 @@ def scenarios(pki: Pki) -> list[Scenario]:
                                          str(pki.ca_crt)), (ir_pbm,)),
         Scenario("http-ipv6", pbm, (ir_pbm,), host="[::1]"),
         Scenario("http-ir-sll2", pbm, (ir_pbm,), iface="any", linktype="LINUX_SLL2"),
+        *interop_scenarios(pki),
+    ]
+
+
+def interop_scenarios(pki: Pki) -> list[Scenario]:
+    """Failures engineers meet when a client and a CA/RA do not interoperate (issue 14)."""
+    recipient = ("-recipient", "/O=cmpdissect Lab/CN=Lab CMP Server")
+    enroll = ("-newkey", str(pki.ee_key), "-subject", "/O=cmpdissect Lab/CN=Lab Device 0001")
+    ir_pbm = ("-cmd", "ir", "-ref", REFERENCE, "-secret", SECRET, *recipient, *enroll)
+    return [
+        # the client names reference lab-ee-0815 but MACs with lab-ee-4711's secret; the server looks the
+        # secret up by senderKID (the 3.0 mock CA holds one secret: it is given 0815's)
+        Scenario("http-wrong-senderkid", ("-srv_ref", "lab-ca", "-srv_secret", OTHER_SECRET, "-rsp_cert",
+                                          str(pki.ee_crt)),
+                 (("-cmd", "ir", "-ref", OTHER_REFERENCE, "-secret", SECRET, *recipient, *enroll),), expect_ok=False),
+        # the client expects the device certificate as the server's, the server signs with its own
+        Scenario("http-untrusted-server", _sig_server(pki),
+                 (("-cmd", "ir", "-cert", str(pki.client_crt), "-key", str(pki.client_key), "-srvcert",
+                   str(pki.ee_crt), *enroll),), expect_ok=False),
+        Scenario("http-proxy-415", _pbm_server(pki), (ir_pbm,), expect_ok=False, proxy_status=415),
     ]
 
 
@@ -112,10 +158,13 @@ def run_scenario(ns: Namespace, sc: Scenario, out: Path, work: Path) -> RunResul
     work.mkdir(parents=True)
     log = work / "client.log"
     log.write_text("")
-    server = ["openssl", "cmp", "-config", "", "-port", str(HTTP_PORT), *sc.server]
+    server_port = HTTP_PORT + 1 if sc.proxy_status else HTTP_PORT
+    server = ["openssl", "cmp", "-config", "", "-port", str(server_port), *sc.server]
+    proxy = [sys.executable, "-c", PROXY, str(HTTP_PORT), str(sc.proxy_status)]
     pcap = out / f"{sc.name}.pcap"
     with tcpdump(ns, pcap, f"tcp port {HTTP_PORT}", iface=sc.iface, linktype=sc.linktype), \
-            background(ns, server, "ACCEPT", work / "server.log"):
+            background(ns, server, "ACCEPT", work / "server.log"), \
+            (background(ns, proxy, "ACCEPT", work / "proxy.log") if sc.proxy_status else nullcontext()):
         argvs = [_client_argv(sc, args, work, i) for i, args in enumerate(sc.clients)]
         if sc.parallel:
             procs = [start(ns, argv) for argv in argvs]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cmpdissect.analysis.correlate import correlate
-from cmpdissect.analysis.registry import CHECKS
+from cmpdissect.catalogue import CHECKS, PROFILES, finding
 from cmpdissect.model import CertStatusInfo, Framing, HttpInfo
 
 B = b"\xbb" * 16
@@ -334,6 +334,81 @@ def lw_certconf_single(cap, bad):
     c.req("certConf", ids=[] if bad else [0])
 
 
+def http_content_type_params(cap, bad):
+    c = cap.conv()
+    c.req("ir", implicit=True, http=http(content_type="application/pkixcmp; charset=utf-8" if bad else
+                                         "application/pkixcmp"))
+    c.rep("ip", status=["accepted"], implicit=True)
+
+
+def http_no_pkimessage(cap, bad):
+    c = cap.conv()
+    c.req("ir", implicit=True)
+    if bad:
+        c._unit(1, None, None, None, reply_http(status=404, reason="Not Found", content_type="text/html"), 0.1)
+    else:
+        c.rep("ip", status=["accepted"], implicit=True)
+
+
+def message_too_large(cap, bad):
+    c = cap.conv()
+    c.req("ir", implicit=True)
+    c.rep("ip", status=["accepted"], implicit=True).der = b"\x30" * (100 * 1024 + (1 if bad else 0))
+
+
+def tcp_message_too_large(cap, bad):
+    c = cap.conv(transport="tcp-msg-v10")
+    c.req("ir", implicit=True)
+    c.rep("ip", status=["accepted"], implicit=True, framing=Framing(length=10_001 if bad else 10_000, version=10))
+
+
+def protection_type_changed(cap, bad):
+    c = cap.conv()
+    c.req("ir")
+    c.rep("error", status=["rejection"], fail_info=["badMessageCheck"],
+          **({"protection_alg": "ecdsa-with-SHA256", "protection_alg_oid": "1.2.840.10045.4.3.2"} if bad else {}))
+
+
+def poll_not_pending(cap, bad):
+    c = cap.conv()
+    c.req("ir", ids=[0, 1])
+    c.rep("ip", ids=[0, 1], status=["accepted", "waiting"])
+    c.req("pollReq", ids=[0] if bad else [1])
+    c.rep("pollRep", ids=[1], check_after=[0])
+
+
+def lw_cert_profile(cap, bad):
+    c = cap.conv()
+    c.req("ir", implicit=True, cert_profiles=["a", "b"] if bad else ["a"])
+    c.rep("ip", status=["accepted"], implicit=True)
+
+
+def lw_protection_required(cap, bad):
+    c = cap.conv()
+    c.req("ir", implicit=True)
+    c.rep("ip", status=["accepted"], implicit=True, **({"has_protection": False, "protection_alg": None,
+                                                        "protection_alg_oid": None} if bad else {}))
+
+
+def lw_protection_required_error_twin(cap, bad):
+    """An unprotected error may answer a request whose protection failed (RFC 9483 3.6.4)."""
+    c = cap.conv()
+    ir = c.req("ir")
+    ir.protection = "valid" if bad else "invalid"
+    c.rep("error", status=["rejection"], fail_info=["badMessageCheck"], has_protection=False, protection_alg=None,
+          protection_alg_oid=None)
+
+
+def lw_extracerts_signer(cap, bad):
+    c = cap.conv()
+    signed = {"protection_alg": "ecdsa-with-SHA256", "protection_alg_oid": "1.2.840.10045.4.3.2"}
+    ir = c.req("ir", implicit=True, **signed)
+    ir.protection, ir.signer = "valid", "CN=client"
+    if bad:
+        ir.findings.append(finding("signer-not-first", "signer certificate CN=client is not the first", ir.frame))
+    c.rep("ip", status=["accepted"], implicit=True)
+
+
 CASES = {
     "tid-changed": tid_changed,
     "tid-reused": tid_reused,
@@ -381,10 +456,20 @@ CASES = {
     "lw-confirm-wait-time": lw_confirm_wait_time,
     "lw-single-request": lw_single_request,
     "lw-certconf-single": lw_certconf_single,
+    "http-content-type-params": http_content_type_params,
+    "http-no-pkimessage": http_no_pkimessage,
+    "message-too-large": message_too_large,
+    "tcp-message-too-large": tcp_message_too_large,
+    "protection-type-changed": protection_type_changed,
+    "poll-not-pending": poll_not_pending,
+    "lw-cert-profile": lw_cert_profile,
+    "lw-protection-required": lw_protection_required,
+    "lw-extracerts-signer": lw_extracerts_signer,
 }
 PARAMS = [*(pytest.param(code, build, id=code) for code, build in CASES.items()),
           pytest.param("nonce-reused", nonce_reused_across, id="nonce-reused-across-transactions"),
-          pytest.param("tcp-finrep-missing", tcp_finrep_missing_announcement, id="tcp-finrep-missing-announcement")]
+          pytest.param("tcp-finrep-missing", tcp_finrep_missing_announcement, id="tcp-finrep-missing-announcement"),
+          pytest.param("lw-protection-required", lw_protection_required_error_twin, id="lw-protection-required-error")]
 
 
 def found(cap, build, bad: bool) -> list:
@@ -406,13 +491,18 @@ def test_twin_is_clean(cap, code, build):
     assert code not in {f.code for f in found(cap, build, bad=False)}
 
 
-def test_every_registered_check_has_a_case():
-    assert set(CASES) == set(CHECKS)
+def test_every_check_decidable_from_summaries_has_a_case():
+    """Protection checks are triggered in tests/protection, extraCerts and request-versus-issued on
+    real DER in test_interop.py; every other code needs a case here."""
+    real_der = {c for c in CHECKS if c.startswith(("extracerts-", "issued-"))}
+    assert set(CASES) == {c.code for c in CHECKS.values() if c.area != "protection"} - real_der
 
 
 def test_registry_is_well_formed():
     for check in CHECKS.values():
         assert check.severity in ("error", "warning", "info")
         assert check.reference.startswith(("RFC ", "draft-"))
-        assert check.code.startswith("lw-") == check.reference.startswith("RFC 9483")
-        assert check.rationale
+        assert check.profiles and check.profiles <= set(PROFILES)
+        assert check.code.startswith("lw-") == (check.profiles == {"lightweight"})
+        assert not check.code.startswith("lw-") or check.reference.startswith("RFC 9483")
+        assert check.rationale and len(check.rationale) < 120

@@ -136,7 +136,7 @@ def test_missing_signer_certificate_is_unverifiable():
     v = verify_unit(stripped)
     assert v.status == "unverifiable"
     assert "signer certificate not found" in v.reason and "no --certs" in v.reason
-    assert [f.code for f in v.findings] == ["signer-not-in-extracerts"]
+    assert [f.code for f in v.findings] == ["signer-not-found"]
 
 
 def test_signer_from_certs_or_earlier_message_verifies():
