@@ -12,19 +12,18 @@ import sys
 from collections.abc import Iterator
 from typing import TextIO
 
-from cmpdissect import __version__, sniff
+from cmpdissect import __version__, checks_command, sniff
 from cmpdissect.analysis.correlate import TransactionTable
+from cmpdissect.analysis.policy import add_check_options, check_policy
 from cmpdissect.asn1.render import hex_dump, message_dict, render_message
 from cmpdissect.contract import transaction_dict, unit_dict
 from cmpdissect.export import export_unit
 from cmpdissect.lines import transaction_line, unit_line
-from cmpdissect.model import Notice, Transaction, Unit
+from cmpdissect.model import Notice, Unit
 from cmpdissect.options import OptionError, add_input_options, make_pipeline
 from cmpdissect.pipeline import Pipeline, read_units
 from cmpdissect.report import command as report_command
 from cmpdissect.sources.capture import CaptureError
-
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"cmpdissect {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sniff.add_parser(sub)
+    checks_command.add_parser(sub)
     report_command.add_parser(sub)
     report_command.add_diff_parser(sub)
 
@@ -79,14 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("transactions", help="group units into CMP transactions and judge them")
     t.add_argument("capture")
     t.add_argument("--json", action="store_true", help="one CONTRACT.md object per line")
-    t.add_argument("--fail-on", choices=("error", "warning"),
-                   help="exit 1 when a transaction failed or a finding of this severity or worse exists")
+    add_check_options(t)
     add_input_options(t)
     t.set_defaults(run=cmd_transactions)
     return p
 
 
-COMMANDS = {"read", "transactions", "show", "export", "sniff", "report", "diff", "-h", "--help", "--version"}
+COMMANDS = {"read", "transactions", "show", "export", "sniff", "report", "diff", "checks", "-h", "--help", "--version"}
 
 
 def _units(path: str, pipeline: Pipeline, err: TextIO) -> Iterator[Unit]:
@@ -152,7 +151,8 @@ def cmd_export(ns: argparse.Namespace, out: TextIO | None = None, err: TextIO | 
 
 def cmd_transactions(ns: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
-    table = TransactionTable()
+    policy = check_policy(ns)
+    table = TransactionTable(policy=policy)
     for unit in _units(ns.capture, make_pipeline(ns), err):
         table.add(unit)
     transactions = table.finish()
@@ -161,17 +161,9 @@ def cmd_transactions(ns: argparse.Namespace, out: TextIO | None = None, err: Tex
             out.write(json.dumps(transaction_dict(txn)) + "\n")
         else:
             out.write(transaction_line(txn) + "\n")
-    if ns.fail_on and _fails(transactions, ns.fail_on):
+    if policy.fails(transactions):
         return 1
     return 0
-
-
-def _fails(transactions: list[Transaction], threshold: str) -> bool:
-    rank = SEVERITY_RANK[threshold]
-    return any(
-        t.outcome not in ("accepted",) or any(SEVERITY_RANK.get(f.severity, 0) >= rank for f in t.findings)
-        for t in transactions
-    )
 
 
 if __name__ == "__main__":

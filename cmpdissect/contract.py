@@ -75,9 +75,16 @@ def finding_dict(f: Finding) -> dict[str, Any]:
 
 
 def transaction_dict(t: Transaction) -> dict[str, Any]:
+    # HTTP answers that carry no PKIMessage (a 415 from a proxy) are steps of the flow for the
+    # analysis, but not CMP messages: CONTRACT.md's `messages` lists only those, so they go to an
+    # extension field of their own.
+    flow = [(m, f) for m, f in zip(t.messages, t.frames, strict=True) if not m.startswith("http:")]
+    http_answers = [{"frame": f, "status": int(m[5:]) if m[5:].isdigit() else None}
+                    for m, f in zip(t.messages, t.frames, strict=True) if m.startswith("http:")]
     return {
-        "transaction_id": _hex(t.transaction_id), "kind": t.kind, "messages": list(t.messages),
-        "frames": list(t.frames), "client": t.client, "server": t.server, "transport": t.transport,
+        "transaction_id": _hex(t.transaction_id), "kind": t.kind, "messages": [m for m, _ in flow],
+        "frames": [f for _, f in flow], "http_answers": http_answers,
+        "client": t.client, "server": t.server, "transport": t.transport,
         "outcome": t.outcome, "cause": t.cause, "findings": [finding_dict(f) for f in t.findings],
         "start": t.start, "end": t.end,
         "duration": (t.end - t.start) if t.start is not None and t.end is not None else None,

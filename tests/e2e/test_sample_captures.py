@@ -31,6 +31,17 @@ def label(u: Unit) -> str:
 
 
 UNITS = {
+    "http-wrong-senderkid.pcap": [(6, 0, 0, "http", "ir"), (8, 0, 1, "http", "error(rejection)")],
+    "http-untrusted-server.pcap": [(6, 0, 0, "http", "ir"), (8, 0, 1, "http", "ip(accepted)")],
+    "http-proxy-415.pcap": [(6, 0, 0, "http", "ir"), (11, 0, 1, "http", "!")],
+    "http-poll-too-early.pcap": [
+        (4, 0, 0, "http", "ir"),
+        (6, 0, 1, "http", "ip(waiting)"),
+        (8, 0, 0, "http", "pollReq"),
+        (10, 0, 1, "http", "pollRep"),
+        (12, 0, 0, "http", "pollReq"),
+        (14, 0, 1, "http", "pollRep"),
+    ],
     "coap-ir.pcap": [
         (5, None, 0, "coap", "ir"),
         (7, None, 1, "coap", "ip(waiting)"),
@@ -299,6 +310,12 @@ UNITS = {
 }
 
 TRANSACTIONS = {
+    "http-wrong-senderkid.pcap": [("ir", "error", "ir error(rejection)", [6, 8])],
+    "http-untrusted-server.pcap": [("ir", "incomplete", "ir ip(accepted)", [6, 8])],
+    "http-proxy-415.pcap": [("ir", "error", "ir http:415", [6, 11])],
+    "http-poll-too-early.pcap": [
+        ("ir", "waiting", "ir ip(waiting) pollReq pollRep pollReq pollRep", [4, 6, 8, 10, 12, 14]),
+    ],
     "coap-ir.pcap": [
         ("ir", "accepted", "ir ip(waiting) pollReq ip(accepted) certConf pkiconf", [5, 7, 11, 37, 40, 41]),
     ],
