@@ -32,6 +32,11 @@ RECHECK_ALWAYS = 64  # transactions up to this many steps are rechecked on every
 StreamKey = int | None  # the TCP stream; None gathers message files and other stream-less units
 
 
+# The request a response answers, to name a transaction whose request the capture missed (a cp
+# also answers p10cr: `cr` is the likelier guess).
+REQUEST_OF = {"ip": "ir", "cp": "cr", "kup": "kur", "krp": "krr", "ccp": "ccr", "rp": "rr", "genp": "genm"}
+
+
 class _Flow:
     """A transaction under construction: the model object plus what correlation needs."""
 
@@ -226,8 +231,11 @@ class TransactionTable:
             flow.client_host, flow.server_host = host(client), host(server)
         elif txn.transport != unit.transport:
             txn.transport = "mixed"
-        if txn.kind is None and step.direction == 0 and step.body is not None:
-            txn.kind = step.body
+        if txn.kind is None and step.body is not None:
+            if step.direction == 0:
+                txn.kind = step.body
+            elif step.body in REQUEST_OF:
+                txn.kind = REQUEST_OF[step.body]  # the capture began after the request went out
         flow.steps.append(step)
         txn.units.append(unit)
         txn.messages.append(step.label)

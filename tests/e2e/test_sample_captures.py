@@ -374,7 +374,7 @@ TRANSACTIONS = {
         ('ir', 'incomplete', 'ir certConf pkiconf', [6, 27, 29]),
     ],
     "http-midstream.pcap": [
-        ('pollReq', 'accepted', 'ip(waiting) pollReq ip(accepted) certConf pkiconf', [2, 6, 8, 11, 13]),
+        ('ir', 'accepted', 'ip(waiting) pollReq ip(accepted) certConf pkiconf', [2, 6, 8, 11, 13]),
         ('genm', 'accepted', 'genm genp', [22, 24]),
     ],
     "http-no-keepalive.pcap": [
