@@ -232,12 +232,14 @@ def _template_subject(data: bytes, tmpl: TlvHeader) -> str | None:
     while p < tmpl.end:
         f = _tlv(data, p, tmpl.end, "CertTemplate field")
         if f.tag_class == CONTEXT and f.tag == 5:
+            # `end`, not `length`: a TLV cut short by the end of the capture is clipped there
+            explicit = f.start < f.end and data[f.start] == 0x30
             try:
-                if f.length and data[f.start] == 0x30:
+                if explicit:
                     return name_to_text(data, f.start, f.end)
                 return name_to_text(bytes([0x30]) + data[f.offset + 1 : f.end], 0)
-            except DerError as e:
-                raise _Broken("CertTemplate subject", e.offset, e.message) from None
+            except DerError as e:  # the implicit form is read from a copy starting at f.offset
+                raise _Broken("CertTemplate subject", e.offset + (0 if explicit else f.offset), e.message) from None
         p = f.end
     return None
 

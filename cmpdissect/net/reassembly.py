@@ -6,8 +6,10 @@ delivered win over any later copy (as tshark: first copy wins), a buffered segme
 against a later one at the same sequence number, and of buffered segments overlapping from
 different starts the one starting first wins. Bytes the capture never saw become a `StreamGap`, reported when waiting
 for them is pointless: the receiver acknowledged past the hole, the connection was reset, the
-capture ended, or the out-of-order buffer outgrew its cap. Decoding then resumes with the bytes
-after the hole.
+capture ended, or the out-of-order buffer outgrew its cap (in bytes or in segments: a flood of
+one-byte segments costs far more memory than its bytes). Decoding then resumes with the bytes after
+the hole. Buffered segments are kept in a heap by stream offset, so hostile orders and overlaps
+cost O(log n) per segment, never a scan of the whole buffer.
 
 Stream numbers follow tshark's `tcp.stream` (Wireshark 4.0 packet-tcp.c, checked against tshark
 4.0.17; see tests/net/test_tshark_streams.py): streams are numbered from 0 in order of their first
@@ -20,6 +22,7 @@ old stream, as in tshark.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 from cmpdissect.net.ip import IpPacket
@@ -29,6 +32,7 @@ from cmpdissect.net.tcp import ACK, FIN, RST, SYN, TcpSegment
 _MASK = 0xFFFFFFFF
 MAX_JUMP = 1 << 30  # a segment further ahead than this is not this connection's data: ignored
 DEFAULT_MAX_BUFFER = 4 << 20  # out-of-order bytes held per direction before giving up on a hole
+MAX_PENDING_SEGMENTS = 1 << 16  # out-of-order segments held per direction, whatever their size
 GRACE_SEGMENTS = 8  # segments a hole may still be filled in after the receiver acknowledged past it
 
 
@@ -93,11 +97,13 @@ def _delta(a: int, b: int) -> int:
 class _Direction:
     """Reassembly state of one direction of one stream."""
 
-    __slots__ = ("nxt", "pending", "pending_bytes", "fin", "closed", "hole_ack", "grace")
+    __slots__ = ("nxt", "offset", "pending", "order", "pending_bytes", "fin", "closed", "hole_ack", "grace")
 
     def __init__(self) -> None:
         self.nxt: int | None = None  # next sequence number expected in order
-        self.pending: dict[int, bytes] = {}  # out-of-order data by sequence number, arrival order
+        self.offset = 0  # stream offset of `nxt`: sequence numbers unwrapped, for ordering
+        self.pending: dict[int, bytes] = {}  # out-of-order data by sequence number
+        self.order: list[tuple[int, int]] = []  # heap of (stream offset, sequence number) of `pending`
         self.pending_bytes = 0
         self.fin: int | None = None  # sequence number of a FIN seen beyond a hole
         self.closed = False  # FIN reached in order
@@ -264,6 +270,7 @@ class TcpReassembler:
         assert nxt is not None
         if start == nxt and not half.pending:  # the common case: next in order, nothing buffered
             half.nxt = (nxt + len(payload)) & _MASK
+            half.offset += len(payload)
             events.append(StreamData(conn.stream, d, payload, frame, time))
             if half.fin is not None and _delta(half.nxt, half.fin) >= 0:
                 self._close_direction(conn, d, half, frame, time, events)
@@ -274,16 +281,18 @@ class TcpReassembler:
                 return  # retransmission of bytes already delivered
             chunk = payload[-ahead:] if ahead else payload
             half.nxt = (nxt + len(chunk)) & _MASK
+            half.offset += len(chunk)
             self._deliver(conn, d, half, [chunk], frame, time, events)
         elif ahead <= MAX_JUMP:
             known = half.pending.get(start)
             if known is None:
                 half.pending[start] = payload
                 half.pending_bytes += len(payload)
+                heapq.heappush(half.order, (half.offset + ahead, start))
             elif len(payload) > len(known):  # the first copy keeps the bytes both carry
                 half.pending[start] = known + payload[len(known) :]
                 half.pending_bytes += len(payload) - len(known)
-            while half.pending_bytes > self.max_buffer:
+            while half.pending_bytes > self.max_buffer or len(half.pending) > MAX_PENDING_SEGMENTS:
                 if not self._skip_hole(conn, d, half, None, frame, time, events):
                     break
 
@@ -298,32 +307,24 @@ class TcpReassembler:
         events: list[Event],
     ) -> None:
         """Emit `chunks` (already in order, nxt advanced) plus whatever buffered data now follows,
-        as one StreamData; close the direction if its FIN is reached."""
-        pending = half.pending
-        while pending:
-            nxt = half.nxt
-            assert nxt is not None
-            data = pending.pop(nxt, None)
-            if data is not None:
-                half.pending_bytes -= len(data)
-            else:
-                stale = []
-                for seq, buf in pending.items():
-                    behind = _delta(nxt, seq)
-                    if behind >= 0:
-                        if behind < len(buf):
-                            data = buf[behind:]
-                            half.pending_bytes -= len(buf)
-                            stale.append(seq)
-                            break
-                        stale.append(seq)
-                        half.pending_bytes -= len(buf)
-                for seq in stale:
-                    del pending[seq]
-                if data is None:
-                    break
+        as one StreamData; close the direction if its FIN is reached.
+
+        Buffered segments come off the heap in stream order: of two overlapping from different
+        starts, the one starting first delivers the bytes both carry; one wholly behind is dropped.
+        """
+        pending, order = half.pending, half.order
+        while order and order[0][0] <= half.offset:
+            at, seq = heapq.heappop(order)
+            buf = pending.pop(seq)
+            half.pending_bytes -= len(buf)
+            behind = half.offset - at
+            if behind >= len(buf):
+                continue
+            data = buf[behind:]
             chunks.append(data)
-            half.nxt = (nxt + len(data)) & _MASK
+            assert half.nxt is not None
+            half.nxt = (half.nxt + len(data)) & _MASK
+            half.offset += len(data)
         if chunks:
             data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
             events.append(StreamData(conn.stream, d, data, frame, time))
@@ -333,13 +334,9 @@ class TcpReassembler:
     def _next_known(self, half: _Direction) -> int | None:
         """Sequence number of the nearest buffered segment or pending FIN beyond the hole."""
         assert half.nxt is not None
-        nxt = half.nxt
         best = half.fin
-        best_ahead = _delta(best, nxt) if best is not None else MAX_JUMP + 1
-        for seq in half.pending:
-            ahead = _delta(seq, nxt)
-            if ahead < best_ahead:
-                best, best_ahead = seq, ahead
+        if half.order and (best is None or half.order[0][0] - half.offset < _delta(best, half.nxt)):
+            best = half.order[0][1]
         return best
 
     def _skip_hole(
@@ -365,6 +362,7 @@ class TcpReassembler:
             return False
         events.append(StreamGap(conn.stream, d, size, frame, time))
         half.nxt = target
+        half.offset += size
         self._deliver(conn, d, half, [], frame, time, events)
         return True
 
@@ -393,6 +391,7 @@ class TcpReassembler:
         half.fin = None
         half.closed = True
         half.pending.clear()
+        half.order.clear()
         half.pending_bytes = 0
         events.append(StreamClosed(conn.stream, d, "fin", frame, time))
         assert conn.dirs is not None

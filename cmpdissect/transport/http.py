@@ -291,10 +291,11 @@ class HttpMessageReader:
             else:
                 self._reader = UntilCloseReader()
         elif lengths:
-            if len(lengths) != 1 or not next(iter(lengths)).isdigit():
+            length = next(iter(lengths))
+            if len(lengths) != 1 or not (length.isascii() and length.isdigit()):  # RFC 9110 8.6: 1*DIGIT
                 raise HttpError(f"bad Content-Length {', '.join(msg.values('content-length'))!r}",
                                 msg.start_offset)
-            self._reader = ContentLengthReader(int(next(iter(lengths))))
+            self._reader = ContentLengthReader(int(length))
         elif msg.is_request:
             self._reader = ContentLengthReader(0)
         else:
