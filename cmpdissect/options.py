@@ -28,6 +28,9 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
                    help="PEM bundle of further certificates that may have signed messages")
     p.add_argument("--tls-keylog", metavar="FILE",
                    help="NSS key log (SSLKEYLOGFILE format) to decrypt HTTPS, TLS 1.2 and 1.3")
+    p.add_argument("--careful", action="store_true",
+                   help="no fast path: scapy's reader and every packet decoded (same output, slower)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
 def make_pipeline(ns: argparse.Namespace) -> Pipeline:
@@ -36,6 +39,7 @@ def make_pipeline(ns: argparse.Namespace) -> Pipeline:
     keylog = getattr(ns, "tls_keylog", None)
     try:
         credentials = load_credentials(secrets, trusted, certs) if secrets or trusted or certs else None
-        return Pipeline(credentials, tls_keylog=keylog)
+        return Pipeline(credentials, tls_keylog=keylog, careful=getattr(ns, "careful", False),
+                        progress=not getattr(ns, "quiet", False))
     except (CredentialError, CaptureError) as exc:
         raise OptionError(str(exc)) from None

@@ -6,23 +6,33 @@ dropped from reassembly at once, which is what keeps a large mixed capture cheap
 connections no key log opens, once their handshake is summed up. UDP goes to CoAP (RFC 9482) only on
 the CoAP ports or when a datagram passes a header test and names CMP, so other UDP costs a few
 comparisons.
+
+The fast path (everything but `careful=True`) changes how much is looked at, never what comes
+out: files are read with mmap (`sources/fastpcap.py`), and each record passes a prefilter on its
+raw bytes first. TCP segments of streams already dropped, and UDP datagrams that cannot start a
+CoAP conversation, are counted and skipped before any object is built; a SYN on a dropped 4-tuple
+still goes through, since it may open a new stream (tshark's numbering, `net/reassembly.py`).
 """
 
 from __future__ import annotations
 
 import heapq
 import os
+import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from cmpdissect.asn1.summary import summarize
 from cmpdissect.model import Notice, Unit
-from cmpdissect.net.ip import IpPacket
+from cmpdissect.net.ip import IpPacket, address_text
 from cmpdissect.net.packet import decode_packet, endpoint
 from cmpdissect.net.reassembly import StreamClosed, StreamData, StreamGap, StreamOpened, TcpReassembler
+from cmpdissect.net.tcp import TcpSegment, parse_tcp
 from cmpdissect.net.udp import UdpDatagram
+from cmpdissect.progress import ProgressBar, progress_bar
 from cmpdissect.protection import Credentials, extra_certs, verify_pop, verify_unit
 from cmpdissect.sources.capture import CaptureError, Packet, SourceNotice, is_capture, read_capture
+from cmpdissect.sources.fastpcap import POSITION_EVERY, ReadPosition, Record, iter_records
 from cmpdissect.sources.message_file import split_messages
 from cmpdissect.tls import KeyLog, KeyLogError, load_keylog
 from cmpdissect.transport.coap import CoapConversation
@@ -35,6 +45,11 @@ REORDER_WINDOW = 50_000  # packets a unit may lag behind the packet that complet
 POP_BODIES = frozenset({"ir", "cr", "kur", "ccr", "krr", "p10cr"})
 COAP_PORT, COAPS_PORT = 5683, 5684  # RFC 7252 6.1, 6.2
 _DTLS_VERSIONS = (b"\xfe\xff", b"\xfe\xfd", b"\xfe\xfc")  # DTLS 1.0, 1.2, 1.3 record versions
+_COAP_PORTS = frozenset((COAP_PORT, COAPS_PORT))
+_SYN_ACK, _SYN = 0x12, 0x02
+_IPV4, _IPV6 = b"\x08\x00", b"\x86\xdd"
+_u16 = struct.Struct("!H").unpack_from
+_u16x2 = struct.Struct("!HH").unpack_from
 
 
 @dataclass(slots=True)
@@ -72,7 +87,13 @@ class Pipeline:
     """
 
     def __init__(self, credentials: Credentials | None = None,
-                 tls_keylog: KeyLog | str | os.PathLike[str] | None = None) -> None:
+                 tls_keylog: KeyLog | str | os.PathLike[str] | None = None, *,
+                 careful: bool = False, progress: bool = False) -> None:
+        self.careful = careful  # no fast path at all: scapy's reader, every packet decoded
+        self.progress = progress  # `read_units` may show a progress bar (on a terminal only)
+        self._dropped: set[int] = set()  # streams dropped from reassembly
+        self._skip: set[bytes] = set()  # raw directional 4-tuples of dropped streams (see feed_record)
+        self._coap_off_port = False  # a CoAP conversation off the CoAP ports: UDP is no longer skipped
         self._reassembler = TcpReassembler()
         self._conns: dict[int, _Connection] = {}
         self._coap: dict[tuple[str, str], CoapConversation] = {}  # (lower, higher endpoint)
@@ -86,24 +107,92 @@ class Pipeline:
             self._startup.append(Notice("warning", self.tls_keylog.problem_summary() or ""))
 
     def feed(self, packet: Packet) -> list[Unit | Notice]:
+        self.stats.linktypes.add(packet.linktype)
+        decoded = decode_packet(packet.linktype, packet.data)
+        return self._feed(packet.frame, packet.time, decoded)
+
+    def _feed(self, frame: int, time: float | None,
+              decoded: tuple[IpPacket, TcpSegment | UdpDatagram] | None) -> list[Unit | Notice]:
         out: list[Unit | Notice] = []
         if self._startup:
             out, self._startup = self._startup, []
         self.stats.packets += 1
         if self.stats.first_time is None:
-            self.stats.first_time = packet.time
-        self.stats.linktypes.add(packet.linktype)
-        decoded = decode_packet(packet.linktype, packet.data)
+            self.stats.first_time = time
         if decoded is None:
             self.stats.undecoded += 1
-            return []
+            return out
         ip, segment = decoded
         if isinstance(segment, UdpDatagram):
-            return out + self._udp(packet, ip, segment)
+            return out + self._udp(frame, time, ip, segment)
         self.stats.tcp_segments += 1
-        for event in self._reassembler.feed(packet.frame, packet.time, ip, segment):
+        for event in self._reassembler.feed(frame, time, ip, segment):
             out.extend(self._on_stream_event(event))
         return out
+
+    def feed_record(self, record: Record) -> list[Unit | Notice]:
+        """`feed` for a raw `(frame, time, linktype, data, wirelen)` record, through the prefilter.
+
+        A record the full decode would turn into nothing (a segment of a dropped stream, UDP that
+        is no CoAP) is only counted, as `feed` counts it.
+        """
+        linktype, data = record[2], record[3]
+        stats = self.stats
+        if linktype == 1 and stats.first_time is not None:  # Ethernet II without tags
+            ethertype = data[12:14]
+            at = 14 if ethertype in (_IPV4, _IPV6) else -1
+        else:
+            at = -1
+        if at < 0:
+            return self.feed(Packet(*record))
+        size = len(data)
+        if ethertype == _IPV4:
+            if size < at + 20 or data[at] != 0x45 or data[at + 6] & 0x3F or data[at + 7]:
+                return self.feed(Packet(*record))  # options, fragments, short: the full decode
+            total = _u16(data, at + 2)[0]
+            end = size if total == 0 else min(size, at + total)
+            proto, transport = data[at + 9], at + 20
+            key_from, ports = at + 12, at + 20
+        else:
+            if size < at + 40 or data[at] >> 4 != 6:
+                return self.feed(Packet(*record))
+            length = _u16(data, at + 4)[0]
+            end = size if length == 0 else min(size, at + 40 + length)
+            proto, transport = data[at + 6], at + 40
+            key_from, ports = at + 8, at + 40
+        if proto == 6:
+            if end - transport < 20 or not 20 <= (data[transport + 12] >> 4) * 4 <= end - transport:
+                return self.feed(Packet(*record))
+            key = data[key_from:ports + 4]
+            syn = data[transport + 13] & _SYN_ACK == _SYN
+            stats.linktypes.add(linktype)
+            if key in self._skip and not syn:
+                stats.packets += 1
+                stats.tcp_segments += 1
+                return []
+            half = (ports - key_from) // 2
+            segment = parse_tcp(data[transport:end])
+            ip = IpPacket(4 if half == 4 else 6, address_text(key[:half]), address_text(key[half:2 * half]), 6,
+                          data[transport:end])
+            out = self._feed(record[0], record[1], (ip, segment) if segment is not None else None)
+            if self._reassembler.last_stream in self._dropped:
+                self._skip.add(key)
+            elif syn and key in self._skip:  # the 4-tuple was reused: a new stream, not dropped
+                self._skip.discard(key)
+                self._skip.discard(key[half:2 * half] + key[:half] + key[-2:] + key[-4:-2])
+            return out
+        if proto == 17 and not self._coap_off_port and end - transport >= 8:
+            sport, dport = _u16x2(data, transport)
+            length = _u16(data, transport + 4)[0]
+            payload = (end if length == 0 else min(end, transport + length)) - transport - 8
+            if length and length < 8 or sport in _COAP_PORTS or dport in _COAP_PORTS:
+                return self.feed(Packet(*record))
+            if payload < 4 or data[transport + 8] >> 6 != 1:  # no CoAP version 1 header (RFC 7252 3)
+                stats.packets += 1
+                stats.udp_datagrams += 1
+                stats.linktypes.add(linktype)
+                return []
+        return self.feed(Packet(*record))
 
     def finish(self) -> list[Unit | Notice]:
         """End of input: flush what is still buffered and close every open stream."""
@@ -118,7 +207,7 @@ class Pipeline:
                                       f"TLS connection with a handshake"))
         return self._startup + out if self._startup else out
 
-    def _udp(self, packet: Packet, ip: IpPacket, datagram: UdpDatagram) -> list[Unit | Notice]:
+    def _udp(self, frame: int, time: float | None, ip: IpPacket, datagram: UdpDatagram) -> list[Unit | Notice]:
         """CoAP datagrams, told apart cheaply: the CoAP ports, a conversation already known, or a
         datagram that parses as CoAP and declares application/pkixcmp or a CMP path."""
         self.stats.udp_datagrams += 1
@@ -134,15 +223,16 @@ class Pipeline:
                     return []
                 self._dtls.add(key)
                 return [Notice("info", f"CoAP over DTLS (coaps) {src} -> {dst}: DTLS is not decrypted, its CMP "
-                                       f"content stays hidden", packet.frame)]
+                                       f"content stays hidden", frame)]
             if not looks_like_coap(payload):
                 return []
             if COAP_PORT not in ports and not _names_cmp(payload):
                 return []
             conv = self._coap[key] = CoapConversation()
             self.stats.coap_flows += 1
+            self._coap_off_port = self._coap_off_port or COAP_PORT not in ports
         out: list[Unit | Notice] = []
-        for ev in conv.feed(src, dst, payload, packet.frame, packet.time):
+        for ev in conv.feed(src, dst, payload, frame, time):
             if isinstance(ev, StreamNotice):
                 out.append(Notice(ev.severity, ev.message, ev.frame))
             else:
@@ -154,7 +244,8 @@ class Pipeline:
             self.stats.streams += 1
             self._conns[event.stream] = _Connection(
                 event.client, event.server,
-                ConnectionDecoder(_port(event.client), _port(event.server), self.tls_keylog),
+                ConnectionDecoder(_port(event.client), _port(event.server), self.tls_keylog,
+                                  skip_web=not self.careful),
             )
             return []
         conn = self._conns.get(event.stream)
@@ -187,6 +278,7 @@ class Pipeline:
 
     def _drop(self, stream: int) -> None:
         self.stats.dropped_streams += 1
+        self._dropped.add(stream)
         self._reassembler.drop(stream)
         del self._conns[stream]
 
@@ -279,7 +371,11 @@ def read_units(path: str | os.PathLike[str], pipeline: Pipeline | None = None) -
     pipeline = pipeline or Pipeline()
     if not is_capture(head):
         return iter(_message_file_units(path, pipeline.credentials))
-    return _capture_units(read_capture(path), pipeline)
+    if pipeline.careful or head[:2] == b"\x1f\x8b":
+        return _capture_units(read_capture(path), pipeline, None, None)
+    position = ReadPosition()
+    records = iter_records(path, position)
+    return _capture_units(records, pipeline, progress_bar(position.size, pipeline.progress), position)
 
 
 def _message_file_units(path: str | os.PathLike[str], credentials: Credentials | None) -> list[Unit]:
@@ -293,27 +389,40 @@ def _message_file_units(path: str | os.PathLike[str], credentials: Credentials |
     return units
 
 
-def _capture_units(records: Iterator[Packet | SourceNotice], pipeline: Pipeline) -> Iterator[Unit | Notice]:
+def _capture_units(records: Iterator[Record | Packet | SourceNotice], pipeline: Pipeline,
+                   bar: ProgressBar | None, position: ReadPosition | None) -> Iterator[Unit | Notice]:
     """Units in capture order (CONTRACT.md): the order of the packets that completed them.
 
     A unit can come out later than the packet that completed it (a connection held until it was
     classified; a body that ends only with the capture), so units wait in a small heap until the
-    capture is REORDER_WINDOW packets past them.
+    capture is REORDER_WINDOW packets past them. Raw records (the fast reader's tuples) go through
+    the prefilter.
     """
     heap: list[tuple[int, int, Unit | Notice]] = []
     seq = 0
     frame = 0
-    for record in records:
-        if isinstance(record, SourceNotice):
-            items: list[Unit | Notice] = [Notice("warning", record.message, record.frame)]
-        else:
-            frame = record.frame
-            items = pipeline.feed(record)
-        for item in items:
-            heapq.heappush(heap, (item.frame if item.frame is not None else frame, seq, item))
-            seq += 1
-        while heap and heap[0][0] <= frame - REORDER_WINDOW:
-            yield heapq.heappop(heap)[2]
+    try:
+        for record in records:
+            if type(record) is tuple:
+                frame = record[0]
+                items = pipeline.feed_record(record)
+                if bar is not None and not frame % POSITION_EVERY:
+                    bar.update(frame, position.offset if position is not None else None)
+                if not items:
+                    continue
+            elif isinstance(record, SourceNotice):
+                items = [Notice("warning", record.message, record.frame)]
+            else:
+                frame = record.frame
+                items = pipeline.feed(record)
+            for item in items:
+                heapq.heappush(heap, (item.frame if item.frame is not None else frame, seq, item))
+                seq += 1
+            while heap and heap[0][0] <= frame - REORDER_WINDOW:
+                yield heapq.heappop(heap)[2]
+    finally:
+        if bar is not None:
+            bar.close()
     for item in pipeline.finish():
         heapq.heappush(heap, (item.frame if item.frame is not None else frame, seq, item))
         seq += 1

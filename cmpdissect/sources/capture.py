@@ -148,7 +148,9 @@ def _records(reader: RawPcapReader, raw: BinaryIO, size: int | None) -> Iterator
             frame += 1
             if ng:
                 linktype = meta.linktype
-                time = ((meta.tshigh << 32) + meta.tslow) / meta.tsresol if meta.tsresol else None
+                # a Simple Packet Block carries no timestamp (pcapng 4.4): tshigh is None there
+                time = (((meta.tshigh << 32) + meta.tslow) / meta.tsresol
+                        if meta.tsresol and meta.tshigh is not None else None)
                 wirelen = meta.wirelen
             else:
                 linktype = reader.linktype
