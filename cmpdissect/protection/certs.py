@@ -12,6 +12,7 @@ import contextlib
 import warnings
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
@@ -55,8 +56,10 @@ class Extension:
     value: bytes
 
 
+@lru_cache(maxsize=1024)
 def parse_cert(data: bytes) -> Cert:
-    """Read a certificate; raises DerError when it is not one."""
+    """Read a certificate; raises DerError when it is not one. Cached: the same certificates come
+    back in every message of a transaction."""
     top = walk.parse(data)
     outer = walk.children(data, walk.expect(top, der.SEQUENCE, "Certificate"))
     if len(outer) != 3:

@@ -9,6 +9,7 @@ signed): verification tries both.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cmpdissect.asn1 import der
 from cmpdissect.asn1.der import DerError
@@ -37,8 +38,13 @@ def _protected_part(header: bytes, body: bytes) -> bytes:
     return ber.encode(b"\x30", header + body)
 
 
+@lru_cache(maxsize=256)
 def split_message(data: bytes) -> MessageParts:
-    """Split a PKIMessage (DER or BER); raises DerError with the offset where it broke."""
+    """Split a PKIMessage (DER or BER); raises DerError with the offset where it broke.
+
+    Cached: protection, signer resolution, extraCerts and certHash checks all split the same
+    message, and the DER re-encoding is the costly part.
+    """
     top = ber.read(data, 0, len(data))
     if top.identifier != b"\x30":
         raise DerError("PKIMessage is not a SEQUENCE", 0)

@@ -71,11 +71,14 @@ class ConnectionDecoder:
     """
 
     def __init__(self, client_port: int | None = None, server_port: int | None = None,
-                 keylog: KeyLog | None = None, *, within_tls: bool = False) -> None:
+                 keylog: KeyLog | None = None, *, within_tls: bool = False, skip_web: bool = False) -> None:
         self.client_port = client_port
         self.server_port = server_port
         self._keylog = keylog
         self._within_tls = within_tls  # the bytes are a TLS connection's plaintext: HTTP is https
+        # Fast path: an HTTP connection whose first request is not a POST is web traffic (CMP is
+        # POSTed only, RFC 9811 3.1); dropping it at once is most of what a mixed capture costs.
+        self._skip_web = skip_web
         self._kind = "undecided"
         # (direction, bytes, frame, time) in arrival order, until the kind is known; replayed with their own
         # frame numbers so a held unit keeps the packet that completed it
@@ -165,6 +168,8 @@ class ConnectionDecoder:
             kind = "other"
         if kind is None:
             return []
+        if kind == "http" and self._skip_web and _web_request(self._seen[direction]):
+            kind = "other"
         return self._decide(kind, direction, frame, time)
 
     def _decide(self, kind: str, direction: int | None, frame: int, time: float | None) -> list[Event]:
@@ -185,7 +190,8 @@ class ConnectionDecoder:
             self._http = HttpConnection("https" if self._within_tls else "http")
         elif kind == "tls":
             self._tls = TlsStreamDecoder(self._keylog)
-            self._plain = ConnectionDecoder(self.client_port, self.server_port, within_tls=True)
+            self._plain = ConnectionDecoder(self.client_port, self.server_port, within_tls=True,
+                                            skip_web=self._skip_web)
         out: list[Event] = []
         for side, chunk, held_frame, held_time in pending:
             out.extend(self._dispatch(side, chunk, held_frame, held_time))
@@ -216,3 +222,9 @@ class ConnectionDecoder:
             reader = TcpMessageReader(direction) if self._kind != "tcp-der" else DerStreamReader(direction)
             self._framed[direction] = reader
         return reader
+
+
+def _web_request(head: bytes | bytearray) -> bool:
+    """A request line whose method is not POST (a response, or a POST, is not web traffic here)."""
+    method = bytes(head[:8]).split(b" ", 1)[0]
+    return not head.startswith(b"HTTP/") and method.isalpha() and method.isupper() and method != b"POST"

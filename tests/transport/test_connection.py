@@ -149,3 +149,15 @@ def test_close_of_an_undecided_connection_says_why() -> None:
     decoder.feed(0, b"\x00\x00", 4, None)
     (notice,) = decoder.close(None, None, None)
     assert notice.frame == 4 and "too few" in notice.message
+
+
+def test_fast_path_drops_a_connection_whose_first_request_is_not_a_post():
+    get = b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n"
+    fast = ConnectionDecoder(40000, 80, skip_web=True)
+    assert fast.feed(0, get, 1, 1.0) == [] and not fast.wants_data
+    careful = ConnectionDecoder(40000, 80)
+    careful.feed(0, get, 1, 1.0)
+    assert careful.wants_data and careful.kind == "http"
+    post = ConnectionDecoder(40000, 80, skip_web=True)
+    post.feed(0, b"POST /.well-known/cmp HTTP/1.1\r\n", 1, 1.0)
+    assert post.wants_data and post.kind == "http"
