@@ -15,9 +15,7 @@ from typing import TextIO
 from cmpdissect import __version__, checks_command, sniff
 from cmpdissect.analysis.correlate import TransactionTable
 from cmpdissect.analysis.policy import add_check_options, check_policy
-from cmpdissect.asn1.render import hex_dump, message_dict, render_message
 from cmpdissect.contract import transaction_dict, unit_dict
-from cmpdissect.export import export_unit
 from cmpdissect.lines import transaction_line, unit_line
 from cmpdissect.model import Notice, Unit
 from cmpdissect.options import OptionError, add_input_options, make_pipeline
@@ -99,6 +97,9 @@ def _units(path: str, pipeline: Pipeline, err: TextIO) -> Iterator[Unit]:
 
 def cmd_read(ns: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
+    # the full tree needs the whole pyasn1 schema (a second to import): only when asked for
+    if ns.verbose or ns.hexdump:
+        from cmpdissect.asn1.render import hex_dump, message_dict, render_message
     pipeline = make_pipeline(ns)
     for unit in _units(ns.capture, pipeline, err):
         if ns.json:
@@ -116,6 +117,8 @@ def cmd_read(ns: argparse.Namespace, out: TextIO | None = None, err: TextIO | No
 
 def cmd_show(ns: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
+    from cmpdissect.asn1.render import message_dict, render_message
+
     shown = 0
     for unit in _units(ns.capture, Pipeline(), err):
         if not unit.der or (ns.frame is not None and unit.frame != ns.frame):
@@ -136,6 +139,8 @@ def cmd_show(ns: argparse.Namespace, out: TextIO | None = None, err: TextIO | No
 
 def cmd_export(ns: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
+    from cmpdissect.export import export_unit
+
     written = []
     for unit in _units(ns.capture, Pipeline(), err):
         try:

@@ -14,10 +14,9 @@ import sys
 import textwrap
 from dataclasses import dataclass
 from itertools import zip_longest
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cmpdissect.analysis.correlate import TransactionTable
-from cmpdissect.analysis.diff import FieldDiff, TransactionDiff, diff_transactions
 from cmpdissect.analysis.timing import Timing
 from cmpdissect.contract import transaction_dict
 from cmpdissect.model import Notice, Transaction, Unit
@@ -25,12 +24,24 @@ from cmpdissect.options import OptionError, add_input_options, make_pipeline
 from cmpdissect.pipeline import Pipeline, read_units
 from cmpdissect.sources.capture import CaptureError
 
-from .html import render_html
-from .json_report import render_json
-from .markdown import render_markdown
-from .summary import Report, build_report, fails, seconds
+from .timefmt import seconds
 
-RENDERERS = {"html": render_html, "md": render_markdown, "json": render_json}
+if TYPE_CHECKING:
+    from cmpdissect.analysis.diff import FieldDiff, TransactionDiff
+
+    from .summary import Report
+
+# The renderers and the diff pull in the full ASN.1 schema (about a second to import): they are
+# imported when a report or diff is made, so every other command starts fast.
+FORMATS = ("html", "json", "md")
+
+
+def _render(fmt: str, report: Report) -> str:
+    from .html import render_html
+    from .json_report import render_json
+    from .markdown import render_markdown
+
+    return {"html": render_html, "md": render_markdown, "json": render_json}[fmt](report)
 SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".json": "json"}
 
 
@@ -46,7 +57,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("capture", help="pcap, pcapng, or a DER/PEM/base64 PKIMessage file")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="file to write; the format follows its suffix (.html, .md, .json); default stdout")
-    p.add_argument("--format", choices=sorted(RENDERERS), help="the format, whatever the suffix (default md on stdout)")
+    p.add_argument("--format", choices=FORMATS, help="the format, whatever the suffix (default md on stdout)")
     p.add_argument("--redact", action="store_true", help="mask subject names and serial numbers")
     p.add_argument("--fail-on", choices=("error", "warning"),
                    help="exit 1 when a transaction failed or a finding of this severity or worse exists")
@@ -115,15 +126,19 @@ def run_report(ns: argparse.Namespace, out: TextIO | None = None, err: TextIO | 
     try:
         fmt = ns.format or _format_of(ns.output)
         loaded = load(ns.capture, _pipeline(ns))
+        from .summary import build_report
+
         report = build_report(os.path.basename(ns.capture), loaded.units, loaded.notices, loaded.table,
                               loaded.transactions, redact=ns.redact)
-        text = RENDERERS[fmt](report)
+        text = _render(fmt, report)
         _write(ns.output, text, out)
     except UsageError as exc:
         print(f"cmpdissect: error: {exc}", file=err)
         return 2
     if ns.output and ns.output != "-":
         print(f"cmpdissect: {_counts(report)}; {fmt} report written to {ns.output}", file=err)
+    from .summary import fails
+
     return 1 if ns.fail_on and fails(report, ns.fail_on) else 0
 
 
@@ -172,6 +187,8 @@ def run_diff(ns: argparse.Namespace, out: TextIO | None = None, err: TextIO | No
     except UsageError as exc:
         print(f"cmpdissect: error: {exc}", file=err)
         return 2
+    from cmpdissect.analysis.diff import diff_transactions
+
     result = diff_transactions(a.txn, b.txn, all_fields=ns.all)
     if ns.json:
         out.write(json.dumps(diff_dict(a, b, result)) + "\n")

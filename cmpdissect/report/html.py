@@ -14,7 +14,8 @@ from cmpdissect import __version__
 from cmpdissect.model import TreeNode
 
 from .ladder import ladder_svg
-from .summary import MessageInfo, Report, TransactionReport, iso_time, seconds
+from .summary import MessageInfo, Report, TransactionReport
+from .timefmt import iso_time, seconds
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 

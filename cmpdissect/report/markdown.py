@@ -7,7 +7,8 @@ forges and viewers without Mermaid.
 from __future__ import annotations
 
 from .ladder import ladder_mermaid, ladder_text
-from .summary import Report, TransactionReport, iso_time, seconds
+from .summary import Report, TransactionReport
+from .timefmt import iso_time, seconds
 
 
 def _cell(value: object) -> str:

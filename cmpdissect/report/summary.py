@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from cmpdissect.analysis.correlate import TransactionTable
 from cmpdissect.analysis.steps import Step
@@ -278,14 +277,3 @@ def _certificate(cert: TreeNode, frame: int) -> CertificateInfo:
         serial = f"{int(serial):#x}"  # as certificate summaries and openssl print it
     return CertificateInfo(frame, value("subject"), value("issuer"), serial,
                            value("validity", "notBefore"), value("validity", "notAfter"), cert.value)
-
-
-def iso_time(epoch: float | None) -> str:
-    """Capture time as ISO 8601 UTC with milliseconds."""
-    if epoch is None:
-        return "-"
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def seconds(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f} s"
