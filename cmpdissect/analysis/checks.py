@@ -22,8 +22,15 @@ from cmpdissect.analysis.steps import Step
 from cmpdissect.model import Finding
 
 RUNS = (*checks_header.RUNS, *checks_flow.RUNS, *checks_polling.RUNS, *checks_transport.RUNS,
-        *checks_lightweight.RUNS, *checks_protection.RUNS, *extracerts.RUNS, *issued.RUNS)
+        *checks_lightweight.RUNS)
+# Checks that parse certificates and verify hashes: they look at the messages only (never at
+# whether the capture has ended), so their result holds until the transaction grows.
+DEEP_RUNS = (*checks_protection.RUNS, *extracerts.RUNS, *issued.RUNS)
 
 
 def run_checks(steps: Sequence[Step], final: bool) -> list[Finding]:
     return [f for run in RUNS for f in run(steps, final)]
+
+
+def run_deep_checks(steps: Sequence[Step]) -> list[Finding]:
+    return [f for run in DEEP_RUNS for f in run(steps, True)]

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 from cmpdissect.analysis.bodies import ANSWERS, INITIAL_REQUESTS, TRANSPORT_END
 from cmpdissect.analysis.cause import likely_cause
-from cmpdissect.analysis.checks import run_checks
+from cmpdissect.analysis.checks import run_checks, run_deep_checks
 from cmpdissect.analysis.checks_header import same_message
 from cmpdissect.analysis.outcome import ENDED, judge
 from cmpdissect.analysis.policy import CheckPolicy
@@ -41,7 +41,7 @@ class _Flow:
     """A transaction under construction: the model object plus what correlation needs."""
 
     __slots__ = ("txn", "steps", "links", "client_host", "server_host", "last_time", "unknown_refs", "checked_at",
-                 "found")
+                 "deep", "found")
 
     def __init__(self, tid: bytes | None) -> None:
         self.txn = Transaction(transaction_id=tid, kind=None)
@@ -52,6 +52,7 @@ class _Flow:
         self.last_time: float | None = None
         self.unknown_refs: dict[int, int] = {}  # frame of a pollReq with an unknown reference -> ref
         self.checked_at = 0  # number of steps when the checks last ran
+        self.deep: tuple[int, list[Finding]] = (-1, [])  # deep checks' findings, by step count
         self.found: list[Finding] = []  # every finding of the last run, before the policy filters them
 
     @property
@@ -395,7 +396,9 @@ class TransactionTable:
             flow.checked_at = size
             unknown = [finding("tcp-pollreq-unknown-ref", f"pollReq with polling reference {ref}, which no pollRep "
                                "handed out.", frame) for frame, ref in flow.unknown_refs.items()]
-            found: Iterable[Finding] = [*flow.links, *unknown, *run_checks(flow.steps, final)]
+            if flow.deep[0] != size:
+                flow.deep = (size, run_deep_checks(flow.steps))
+            found: Iterable[Finding] = [*flow.links, *unknown, *run_checks(flow.steps, final), *flow.deep[1]]
             flow.found = sorted(found, key=lambda f: f.frame if f.frame is not None else 0)
             txn.findings = self.policy.filter(flow.found)
         txn.cause = likely_cause(flow.steps, txn.outcome, cause, flow.found)
