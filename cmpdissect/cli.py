@@ -22,12 +22,14 @@ from cmpdissect.options import OptionError, add_input_options, make_pipeline
 from cmpdissect.pipeline import Pipeline, read_units
 from cmpdissect.report import command as report_command
 from cmpdissect.sources.capture import CaptureError
+from cmpdissect.tui import command as tui_command
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] not in COMMANDS and not args[0].startswith("-"):
-        args = ["read", *args]  # `cmpdissect CAPTURE` lists the capture
+        # `cmpdissect CAPTURE`: the interactive view on a terminal, the listing in a pipe
+        args = ["tui" if sys.stdout.isatty() and sys.stdin.isatty() else "read", *args]
     parser = _parser()
     ns = parser.parse_args(args)
     if not getattr(ns, "command", None):
@@ -53,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     checks_command.add_parser(sub)
     report_command.add_parser(sub)
     report_command.add_diff_parser(sub)
+    tui_command.add_parser(sub)
 
     r = sub.add_parser("read", help="list the CMP units of a capture or message file")
     r.add_argument("capture", help="pcap, pcapng, or a DER/PEM/base64 PKIMessage file")
@@ -83,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"read", "transactions", "show", "export", "sniff", "report", "diff", "checks", "-h", "--help", "--version"}
+COMMANDS = {"read", "transactions", "show", "export", "sniff", "report", "diff", "checks", "tui", "-h", "--help", "--version"}
 
 
 def _units(path: str, pipeline: Pipeline, err: TextIO) -> Iterator[Unit]:

@@ -356,8 +356,13 @@ def units_from_messages(data: bytes, credentials: Credentials | None = None) -> 
     return units
 
 
-def read_units(path: str | os.PathLike[str], pipeline: Pipeline | None = None) -> Iterator[Unit | Notice]:
+def read_units(path: str | os.PathLike[str], pipeline: Pipeline | None = None,
+               reorder_window: int = REORDER_WINDOW) -> Iterator[Unit | Notice]:
     """Everything a file holds, as units and notices: a capture or a message file, told by content.
+
+    `reorder_window` trades order for latency: units come out in capture order as long as none
+    lags more than that many packets; a viewer that sorts for itself (the TUI) passes a small one so
+    the first rows appear at once.
 
     Raises CaptureError when the file cannot be read at all.
     """
@@ -372,10 +377,11 @@ def read_units(path: str | os.PathLike[str], pipeline: Pipeline | None = None) -
     if not is_capture(head):
         return iter(_message_file_units(path, pipeline.credentials))
     if pipeline.careful or head[:2] == b"\x1f\x8b":
-        return _capture_units(read_capture(path), pipeline, None, None)
+        return _capture_units(read_capture(path), pipeline, None, None, reorder_window)
     position = ReadPosition()
     records = iter_records(path, position)
-    return _capture_units(records, pipeline, progress_bar(position.size, pipeline.progress), position)
+    return _capture_units(records, pipeline, progress_bar(position.size, pipeline.progress), position,
+                          reorder_window)
 
 
 def _message_file_units(path: str | os.PathLike[str], credentials: Credentials | None) -> list[Unit]:
@@ -390,12 +396,13 @@ def _message_file_units(path: str | os.PathLike[str], credentials: Credentials |
 
 
 def _capture_units(records: Iterator[Record | Packet | SourceNotice], pipeline: Pipeline,
-                   bar: ProgressBar | None, position: ReadPosition | None) -> Iterator[Unit | Notice]:
+                   bar: ProgressBar | None, position: ReadPosition | None,
+                   reorder_window: int = REORDER_WINDOW) -> Iterator[Unit | Notice]:
     """Units in capture order (CONTRACT.md): the order of the packets that completed them.
 
     A unit can come out later than the packet that completed it (a connection held until it was
     classified; a body that ends only with the capture), so units wait in a small heap until the
-    capture is REORDER_WINDOW packets past them. Raw records (the fast reader's tuples) go through
+    capture is `reorder_window` packets past them. Raw records (the fast reader's tuples) go through
     the prefilter.
     """
     heap: list[tuple[int, int, Unit | Notice]] = []
@@ -418,7 +425,7 @@ def _capture_units(records: Iterator[Record | Packet | SourceNotice], pipeline: 
             for item in items:
                 heapq.heappush(heap, (item.frame if item.frame is not None else frame, seq, item))
                 seq += 1
-            while heap and heap[0][0] <= frame - REORDER_WINDOW:
+            while heap and heap[0][0] <= frame - reorder_window:
                 yield heapq.heappop(heap)[2]
     finally:
         if bar is not None:
