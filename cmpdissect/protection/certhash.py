@@ -19,25 +19,14 @@ from cmpdissect.model import Finding
 from . import signature, walk
 from .certs import parse_cert
 from .findings import alg_name, finding
+from .mac import OWF
 from .protected_part import split_message
 
 _CERT_CONF = 24
 _CERT_REP_BODIES = frozenset({1, 3, 8, 14})  # ip, cp, kup, ccp
-# Hash OID -> hashlib name and output size for SHAKE (RFC 9481 2.1).
-_HASHES: dict[str, tuple[str, int]] = {
-    "1.2.840.113549.2.5": ("md5", 16),
-    "1.3.14.3.2.26": ("sha1", 20),
-    "2.16.840.1.101.3.4.2.4": ("sha224", 28),
-    "2.16.840.1.101.3.4.2.1": ("sha256", 32),
-    "2.16.840.1.101.3.4.2.2": ("sha384", 48),
-    "2.16.840.1.101.3.4.2.3": ("sha512", 64),
-    "2.16.840.1.101.3.4.2.7": ("sha3_224", 28),
-    "2.16.840.1.101.3.4.2.8": ("sha3_256", 32),
-    "2.16.840.1.101.3.4.2.9": ("sha3_384", 48),
-    "2.16.840.1.101.3.4.2.10": ("sha3_512", 64),
-    "2.16.840.1.101.3.4.2.11": ("shake_128", 32),
-    "2.16.840.1.101.3.4.2.12": ("shake_256", 64),
-}
+# Hash OID -> hashlib name and output size: the one-way functions of RFC 9481 2.1, and MD5, which
+# old certificates are still signed with.
+_HASHES: dict[str, tuple[str, int]] = {"1.2.840.113549.2.5": ("md5", 16), **OWF}
 _EDDSA_HASH = {"1.3.101.112": "2.16.840.1.101.3.4.2.3", "1.3.101.113": "2.16.840.1.101.3.4.2.12"}
 _GUESSES = ("1.3.14.3.2.26", "2.16.840.1.101.3.4.2.1", "2.16.840.1.101.3.4.2.2", "2.16.840.1.101.3.4.2.3",
             "2.16.840.1.101.3.4.2.4", "1.2.840.113549.2.5")  # fmt: skip

@@ -69,12 +69,7 @@ def _check(alg: walk.Algorithm, spki: bytes, sig: bytes, signed: bytes, req_id: 
 
 def _p10cr(body: bytes, csr: der.TlvHeader) -> PopVerdict:
     """PKCS#10: signature over certificationRequestInfo with its own subjectPKInfo (RFC 2986 4.2)."""
-    fields = walk.children(body, walk.expect(csr, der.SEQUENCE, "CertificationRequest"))
-    if len(fields) != 3:
-        raise DerError("CertificationRequest: expected 3 fields", csr.offset)
-    info = walk.children(body, fields[0])
-    if len(info) < 3:
-        raise DerError("certificationRequestInfo: too few fields", fields[0].offset)
+    fields, info = walk.certification_request(body, csr)
     sig = walk.bit_string_octets(body, walk.expect(fields[2], der.BIT_STRING, "signature"))
     alg = walk.algorithm(body, fields[1])
     return _check(alg, walk.tlv(body, info[2]), sig, walk.tlv(body, fields[0]), -1, "p10cr CSR signature")

@@ -65,12 +65,7 @@ def _template(body: bytes, msg: der.TlvHeader) -> Requested:
 
 
 def _csr(body: bytes, csr: der.TlvHeader) -> Requested:
-    fields = walk.children(body, walk.expect(csr, der.SEQUENCE, "CertificationRequest"))
-    if len(fields) != 3:
-        raise DerError("CertificationRequest: expected 3 fields", csr.offset)
-    info = walk.children(body, fields[0])
-    if len(info) < 3:
-        raise DerError("certificationRequestInfo: too few fields", fields[0].offset)
+    fields, info = walk.certification_request(body, csr)
     exts: tuple[Extension, ...] = ()
     for attrs in info[3:]:
         for attr in walk.children(body, attrs):

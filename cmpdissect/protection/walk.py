@@ -81,3 +81,15 @@ def parse(data: bytes) -> TlvHeader:
     if h.end != len(data):
         raise DerError(f"{len(data) - h.end} bytes after the TLV", h.end)
     return h
+
+
+def certification_request(data: bytes, h: der.TlvHeader) -> tuple[list[der.TlvHeader], list[der.TlvHeader]]:
+    """A PKCS#10 CertificationRequest (RFC 2986 4.2): its three fields, and the fields of its
+    certificationRequestInfo (version, subject, subjectPKInfo, attributes)."""
+    fields = children(data, expect(h, der.SEQUENCE, "CertificationRequest"))
+    if len(fields) != 3:
+        raise DerError("CertificationRequest: expected 3 fields", h.offset)
+    info = children(data, fields[0])
+    if len(info) < 3:
+        raise DerError("certificationRequestInfo: too few fields", fields[0].offset)
+    return fields, info
