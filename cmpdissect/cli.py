@@ -16,6 +16,7 @@ from cmpdissect import __version__, checks_command, sniff
 from cmpdissect.analysis.correlate import TransactionTable
 from cmpdissect.analysis.policy import add_check_options, check_policy
 from cmpdissect.contract import transaction_dict, unit_dict
+from cmpdissect.explain import explain_transaction
 from cmpdissect.lines import transaction_line, unit_line
 from cmpdissect.model import Notice, Unit
 from cmpdissect.options import OptionError, add_input_options, make_pipeline
@@ -80,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("transactions", help="group units into CMP transactions and judge them")
     t.add_argument("capture")
     t.add_argument("--json", action="store_true", help="one CONTRACT.md object per line")
+    t.add_argument("-V", dest="verbose", action="store_true",
+                   help="the diagnosis under each transaction: signers, extraCerts, request versus issued, polls")
     add_check_options(t)
     add_input_options(t)
     t.set_defaults(run=cmd_transactions)
@@ -169,6 +172,8 @@ def cmd_transactions(ns: argparse.Namespace, out: TextIO | None = None, err: Tex
             out.write(json.dumps(transaction_dict(txn)) + "\n")
         else:
             out.write(transaction_line(txn) + "\n")
+            if ns.verbose:
+                out.write("\n".join(explain_transaction(table, txn)) + "\n\n")
     if policy.fails(transactions):
         return 1
     return 0

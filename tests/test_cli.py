@@ -84,3 +84,11 @@ def test_export_writes_messages_and_certificates(capfd, tmp_path):
     assert code == 0 and "f0006-ir-msg.der" in names
     assert any(n.startswith("f0008-ip-cert") and n.endswith(".pem") for n in names)
     assert (tmp_path / "f0006-ir-msg.der").read_bytes()[:1] == b"\x30"
+
+
+def test_transactions_verbose_explains_signers_and_polls(capfd):
+    _, out, _ = run(capfd, "transactions", "-V", CAPTURES / "http-ir-sig.pcap")
+    assert "frame 8 ip(accepted): signed with extraCerts[0] O=cmpdissect Lab, CN=Lab CMP Server" in out
+    assert "certReqId 0 (request frame 6, issued frame 8, accepted): as requested" in out
+    _, out, _ = run(capfd, "transactions", "-V", CAPTURES / "http-poll-too-early.pcap")
+    assert "poll frame 12: pollReq certReqId 0, waited 0.200 s of 5 s asked: too soon" in out

@@ -14,10 +14,16 @@ from cmpdissect.protection import verify_cert_hashes
 
 
 def unit_findings(steps: Sequence[Step], final: bool) -> Iterator[Finding]:
-    """Findings the pipeline attached to the units (protection, POP), once per unit."""
+    """Findings the pipeline attached to the units (protection, POP), once per unit; a note that
+    says the same of every message (a legacy MAC in each) is kept once, at its first frame."""
+    seen: set[tuple[str, str]] = set()
     for s in steps:
-        if not s.inner:
-            yield from s.unit.findings
+        if s.inner:
+            continue
+        for f in s.unit.findings:
+            if (f.code, f.message) not in seen:
+                seen.add((f.code, f.message))
+                yield f
 
 
 def cert_hash(steps: Sequence[Step], final: bool) -> Iterator[Finding]:
