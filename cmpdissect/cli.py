@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from cmpdissect import __version__, checks_command, sniff
+from cmpdissect.analysis.cause import notice_cause
 from cmpdissect.analysis.correlate import TransactionTable
 from cmpdissect.analysis.policy import add_check_options, check_policy
 from cmpdissect.contract import transaction_dict, unit_dict
@@ -92,11 +93,13 @@ def _parser() -> argparse.ArgumentParser:
 COMMANDS = {"read", "transactions", "show", "export", "sniff", "report", "diff", "checks", "tui", "-h", "--help", "--version"}
 
 
-def _units(path: str, pipeline: Pipeline, err: TextIO) -> Iterator[Unit]:
+def _units(path: str, pipeline: Pipeline, err: TextIO, notices: list[Notice] | None = None) -> Iterator[Unit]:
     for item in read_units(path, pipeline):
         if isinstance(item, Notice):
             where = f" (frame {item.frame})" if item.frame else ""
             print(f"cmpdissect: {item.severity}: {item.message}{where}", file=err)
+            if notices is not None:
+                notices.append(item)
         else:
             yield item
 
@@ -164,9 +167,12 @@ def cmd_transactions(ns: argparse.Namespace, out: TextIO | None = None, err: Tex
     out, err = out or sys.stdout, err or sys.stderr
     policy = check_policy(ns)
     table = TransactionTable(policy=policy)
-    for unit in _units(ns.capture, make_pipeline(ns), err):
+    notices: list[Notice] = []
+    for unit in _units(ns.capture, make_pipeline(ns), err, notices):
         table.add(unit)
     transactions = table.finish()
+    if not transactions and (hint := notice_cause(notices)):
+        print(f"cmpdissect: no CMP found: {hint}", file=err)
     for txn in transactions:
         if ns.json:
             out.write(json.dumps(transaction_dict(txn)) + "\n")

@@ -92,3 +92,9 @@ def test_transactions_verbose_explains_signers_and_polls(capfd):
     assert "certReqId 0 (request frame 6, issued frame 8, accepted): as requested" in out
     _, out, _ = run(capfd, "transactions", "-V", CAPTURES / "http-poll-too-early.pcap")
     assert "poll frame 12: pollReq certReqId 0, waited 0.200 s of 5 s asked: too soon" in out
+
+
+def test_tls_without_key_log_says_what_would_open_it(capfd):
+    code, out, err = run(capfd, "transactions", CAPTURES / "https-ir.pcap")
+    assert code == 0 and out == ""
+    assert "no CMP found: Stream 0 is TLS-encrypted" in err and "key log" in err
