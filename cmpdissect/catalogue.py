@@ -75,6 +75,8 @@ _TABLE = [
        "messageTime is more than 5 minutes away from the capture time (receivers answer badTime)"),
     _c("response-older-than-request", "warning", "RFC 9810 5.1.1",
        "the response's messageTime is earlier than its request's"),
+    _c("string-type", "warning", "RFC 9810 5.1.1",
+       "a PKIFreeText or certProfile string is not a UTF8String (decoded anyway; strict peers reject it)"),
     # the exchange
     _c("unexpected-response", "error", "RFC 9810 5.1.2", "the response body does not answer the request body"),
     _c("certreqid-unknown", "error", "RFC 9810 5.3.4",

@@ -112,6 +112,7 @@ class PkiSummary:
     nested: list[PkiSummary] = field(default_factory=list)  # inner messages of a `nested` body
     length: int = 0  # bytes of the outer TLV as found
     trailing: int = 0  # bytes after the PKIMessage TLV
+    notes: list[str] = field(default_factory=list)  # deviations that still decode (a wrong string type)
     error: str | None = None
 
 

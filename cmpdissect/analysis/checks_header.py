@@ -147,4 +147,13 @@ def message_time(steps: Sequence[Step], final: bool) -> Iterator[Finding]:
                               f"(frame {req.frame}).", s.frame)
 
 
-RUNS = (transaction_id, nonces, pvno, protection, message_time)
+def string_types(steps: Sequence[Step], final: bool) -> Iterator[Finding]:
+    """Strings of another type than UTF8String where the schema wants one: real peers send
+    PrintableString in statusString; the summary read them and noted the deviation."""
+    for s in steps:
+        if s.msg is not None:
+            for note in s.msg.notes:
+                yield finding("string-type", f"The {s.label}: {note}.", s.frame)
+
+
+RUNS = (transaction_id, nonces, pvno, protection, message_time, string_types)

@@ -91,15 +91,30 @@ def _oid(data: bytes, pos: int, limit: int, what: str) -> tuple[str, int]:
         raise _Broken(what, e.offset, e.message) from None
 
 
-def _free_text(data: bytes, h: TlvHeader, what: str) -> list[str]:
-    """PKIFreeText ::= SEQUENCE SIZE (1..MAX) OF UTF8String (RFC 9810 5.1.1)."""
+def _free_text(data: bytes, h: TlvHeader, what: str, notes: list[str]) -> list[str]:
+    """PKIFreeText ::= SEQUENCE SIZE (1..MAX) OF UTF8String (RFC 9810 5.1.1).
+
+    Peers send other string types here (PrintableString, IA5String): the text is still read, and
+    the deviation goes to `notes` instead of breaking the message.
+    """
     texts = []
     pos = h.start
     while pos < h.end:
         s = _tlv(data, pos, h.end, what)
         texts.append(der.read_string(data, s))
+        if s.tag_class != der.UNIVERSAL or s.tag != der.UTF8_STRING:
+            notes.append(f"{what} at offset {s.offset}: {_string_type(s)} where UTF8String is required")
         pos = s.end
     return texts
+
+
+def _string_type(h: TlvHeader) -> str:
+    names = {der.PRINTABLE_STRING: "PrintableString", der.IA5_STRING: "IA5String", der.T61_STRING: "T61String",
+             der.VISIBLE_STRING: "VisibleString", der.BMP_STRING: "BMPString",
+             der.UNIVERSAL_STRING: "UniversalString", der.OCTET_STRING: "OCTET STRING"}
+    if h.tag_class == der.UNIVERSAL and h.tag in names:
+        return names[h.tag]
+    return f"tag class {h.tag_class} number {h.tag}"
 
 
 def _status_info(data: bytes, pos: int, limit: int, s: PkiSummary) -> tuple[str, list[str], int]:
@@ -115,7 +130,7 @@ def _status_info(data: bytes, pos: int, limit: int, s: PkiSummary) -> tuple[str,
     while p < h.end:
         e = _tlv(data, p, h.end, "PKIStatusInfo")
         if e.tag_class == UNIVERSAL and e.tag == der.SEQUENCE:
-            s.status_text.extend(_free_text(data, e, "statusString"))
+            s.status_text.extend(_free_text(data, e, "statusString", s.notes))
         elif e.tag_class == UNIVERSAL and e.tag == der.BIT_STRING:
             try:
                 bits = der.read_bits(data, e)
@@ -178,7 +193,7 @@ def _header(data: bytes, h: TlvHeader, s: PkiSummary) -> None:
             setattr(s, attr, value_bytes)
         elif tag == 7:
             s.free_text.extend(
-                _free_text(data, _tlv(data, f.start, f.end, "freeText", der.SEQUENCE), "freeText")
+                _free_text(data, _tlv(data, f.start, f.end, "freeText", der.SEQUENCE), "freeText", s.notes)
             )
         else:
             _general_info(data, _tlv(data, f.start, f.end, "generalInfo", der.SEQUENCE), s)
@@ -202,7 +217,7 @@ def _general_info(data: bytes, h: TlvHeader, s: PkiSummary) -> None:
                 _note(s, f"header: bad confirmWaitTime at offset {e.offset}: {e.message}")
         elif oid == _CERT_PROFILE and q < itav.end:
             seq = _tlv(data, q, itav.end, "certProfile", der.SEQUENCE)
-            s.cert_profiles.extend(_free_text(data, seq, "certProfile"))
+            s.cert_profiles.extend(_free_text(data, seq, "certProfile", s.notes))
         p = itav.end
 
 
@@ -324,7 +339,7 @@ def _poll(data: bytes, h: TlvHeader, s: PkiSummary, rep: bool) -> None:
             after, q = _int(data, q, e.end, "checkAfter")
             s.check_after.append(after)
             if q < e.end:
-                s.status_text.extend(_free_text(data, _tlv(data, q, e.end, "reason", der.SEQUENCE), "reason"))
+                s.status_text.extend(_free_text(data, _tlv(data, q, e.end, "reason", der.SEQUENCE), "reason", s.notes))
         p = e.end
 
 
@@ -345,7 +360,7 @@ def _error_msg(data: bytes, h: TlvHeader, s: PkiSummary) -> None:
         if e.tag_class == UNIVERSAL and e.tag == der.INTEGER:
             s.error_code, _ = _int(data, p, h.end, "errorCode")
         elif e.tag_class == UNIVERSAL and e.tag == der.SEQUENCE:
-            s.status_text.extend(_free_text(data, e, "errorDetails"))
+            s.status_text.extend(_free_text(data, e, "errorDetails", s.notes))
         else:
             raise _Broken("ErrorMsgContent", p, f"unexpected {_tag_text(e.tag_class, e.tag)}")
         p = e.end

@@ -352,12 +352,27 @@ def _fill_list(elem: object, node: TreeNode, t: _Tlv, ctx: _Ctx, name: str | Non
         label = f"{ctx.path[-1]}-{count}"
         if _matches(elem, item):
             node.children.append(_walk(elem, name, item, ctx, label))
+        elif isinstance(elem, char.AbstractCharacterString) and _is_string(item):
+            # a string of another type than the schema's (PrintableString for UTF8String): peers send
+            # it, and its text is plain; shown with a note, not as a break
+            other = _generic(name, item, ctx)
+            other.children.append(TreeNode("note", f"offset {item.offset}: {item.describe()} where the schema "
+                                           f"wants {_type_name(elem)}", item.offset, item.end - item.offset,
+                                           type_name="string type"))
+            node.children.append(other)
         else:
             bad = _generic(name, item, ctx)
             bad.error = f"offset {item.offset}: expected {_type_name(elem)}, found {item.describe()}"
             node.children.append(bad)
         pos, count = item.end, count + 1
     node.value = f"{count} item" + ("" if count == 1 else "s")
+
+
+_STRING_TAGS = frozenset({12, 18, 19, 20, 21, 22, 25, 26, 27, 28, 30})  # the X.680 character string types
+
+
+def _is_string(t: _Tlv) -> bool:
+    return t.cls == der.UNIVERSAL and not t.constructed and t.tag in _STRING_TAGS
 
 
 def _oid_text(dotted: str) -> str:

@@ -111,6 +111,14 @@ def response_older(cap, bad):
     c.rep("genp", message_time=ir.message.message_time - (10 if bad else 0))
 
 
+def string_type(cap, bad):
+    c = cap.conv()
+    c.req("genm")
+    genp = c.rep("genp")
+    if bad:
+        genp.message.notes.append("statusString at offset 40: PrintableString where UTF8String is required")
+
+
 def unexpected_response(cap, bad):
     c = cap.conv()
     c.req("ir", implicit=True)
@@ -423,6 +431,7 @@ CASES = {
     "unprotected": unprotected,
     "message-time-skew": message_time_skew,
     "response-older-than-request": response_older,
+    "string-type": string_type,
     "unexpected-response": unexpected_response,
     "certreqid-unknown": certreqid_unknown,
     "p10cr-certreqid": p10cr_certreqid,

@@ -326,3 +326,21 @@ def test_deep_nesting_and_huge_lengths_fail_fast():
     assert s.pvno == 2 and s.error == "header: bad sender at offset 7: length 4294967295 exceeds remaining 0"
     s = summarize(bytes.fromhex("3003 3080 00"))
     assert "indefinite length" in s.error
+
+
+def test_printable_string_in_free_text_is_read_and_noted_not_broken():
+    """Peers send PrintableString in statusString: the text is kept, the deviation noted (issue 14)."""
+    from cmpdissect.asn1.tree import build_tree, first_error
+
+    def tlv(tag: int, content: bytes) -> bytes:
+        return bytes([tag, len(content)]) + content
+
+    header = tlv(0x30, tlv(2, b"\x02") + tlv(0xA4, tlv(0x30, b"")) * 2 + tlv(0xA4, tlv(4, b"\x11" * 16)))
+    status = tlv(0x30, tlv(2, b"\x02") + tlv(0x30, tlv(0x13, b"bad thing")))
+    msg = tlv(0x30, header + tlv(0xB7, tlv(0x30, status)))
+    s = summarize(msg)
+    assert s.error is None and s.status_text == ["bad thing"]
+    assert s.notes == ["statusString at offset 46: PrintableString where UTF8String is required"]
+    tree = build_tree(msg)
+    assert first_error(tree) is None
+    assert "PrintableString where the schema wants UTF8String" in str(tree)
