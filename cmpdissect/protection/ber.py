@@ -136,3 +136,28 @@ def to_der(data: bytes, t: BerTlv, depth: int = 0) -> bytes:
     if t.universal_tag == 17:
         inner.sort()
     return encode(t.identifier, b"".join(inner))
+
+
+def is_der(data: bytes, t: BerTlv, depth: int = 0) -> bool:
+    """Whether `to_der` would give back the TLV's own bytes: the common case, checked without
+    building the re-encoding (which costs a copy of every TLV)."""
+    if depth > _MAX_DEPTH:
+        raise DerError("nesting too deep", t.offset)
+    if t.stop != t.end or t.start - t.offset - len(t.identifier) != len(_length(t.end - t.start)):
+        return False  # indefinite or non-minimal length
+    if not t.constructed:
+        value = data[t.start : t.end]
+        if t.universal_tag == 1:
+            return value in (b"\x00", b"\xff")
+        if t.universal_tag in (2, 10) and len(value) > 1:
+            return not ((value[0] == 0 and not value[1] & 0x80) or (value[0] == 0xFF and value[1] & 0x80))
+        return True
+    if t.universal_tag in _STRING_TAGS:
+        return False  # a constructed string
+    children = items(data, t, depth)
+    if not all(is_der(data, c, depth + 1) for c in children):
+        return False
+    if t.universal_tag == 17:
+        encodings = [data[c.offset : c.stop] for c in children]
+        return encodings == sorted(encodings)
+    return True

@@ -54,8 +54,8 @@ def split_message(data: bytes) -> MessageParts:
     raw_part = _protected_part(
         data[fields[0].offset : fields[0].stop], data[fields[1].offset : fields[1].stop]
     )
-    canonical = ber.to_der(data, top)
-    was_ber = canonical != data[: top.stop]
+    was_ber = not ber.is_der(data, top)
+    canonical = ber.to_der(data, top) if was_ber else data[: top.stop]
     msg = walk.parse(canonical)
     parts = walk.children(canonical, msg)
     header_h, body_h = parts[0], parts[1]

@@ -3,7 +3,7 @@
 import pytest
 
 from cmpdissect.asn1.der import DerError
-from cmpdissect.protection.ber import read, to_der
+from cmpdissect.protection.ber import is_der, read, to_der
 from cmpdissect.protection.certs import names_match
 
 
@@ -27,6 +27,20 @@ def der(data: bytes) -> bytes:
 )
 def test_reencoding(ber, expected):
     assert der(ber) == expected
+    assert not is_der(ber, read(ber, 0, len(ber)))
+    assert is_der(expected, read(expected, 0, len(expected)))
+
+
+def test_is_der_agrees_with_the_reencoding_on_real_messages():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    files = sorted((root / "protection" / "data").glob("*.der")) + sorted((root / "asn1" / "data").glob("*.der"))
+    assert len(files) > 40
+    for f in files:
+        data = f.read_bytes()
+        top = read(data, 0, len(data))
+        assert is_der(data, top) == (to_der(data, top) == data[: top.stop]), f.name
 
 
 def test_der_stays_byte_identical():
