@@ -24,39 +24,12 @@ from cmpdissect.protection import (
     verify_unit,
 )
 
+from .derbuild import alg, integer, tlv
+
 DATA = Path(__file__).parent / "data"
 ECDSA_SHA256 = bytes.fromhex("2a8648ce3d040302")
 UNKNOWN_SIG = bytes.fromhex("2a8648ce3d040309")
 SHA256, HMAC_SHA256, PBM = "2.16.840.1.101.3.4.2.1", "1.2.840.113549.2.9", "1.2.840.113533.7.66.13"
-
-
-def tlv(tag: int, *content: bytes) -> bytes:
-    body = b"".join(content)
-    n = len(body)
-    if n < 128:
-        return bytes([tag, n]) + body
-    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(size)]) + size + body
-
-
-def oid(dotted: str) -> bytes:
-    arcs = [int(a) for a in dotted.split(".")]
-    out = bytearray()
-    for arc in [arcs[0] * 40 + arcs[1], *arcs[2:]]:
-        chunk = [arc & 0x7F]
-        while arc > 0x7F:
-            arc >>= 7
-            chunk.insert(0, 0x80 | (arc & 0x7F))
-        out += bytes(chunk)
-    return tlv(0x06, bytes(out))
-
-
-def integer(n: int) -> bytes:
-    return tlv(0x02, n.to_bytes(n.bit_length() // 8 + 1, "big"))
-
-
-def alg(dotted: str, params: bytes = b"") -> bytes:
-    return tlv(0x30, oid(dotted), params)
 
 
 def codes(findings) -> set[str]:
