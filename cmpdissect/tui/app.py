@@ -297,6 +297,7 @@ class CmpApp(App[None]):
                 self._show_transaction(row.txn)
         if batch.done:
             self.loading = False
+            self.transactions.fit_columns()
             self._mark("loaded")
         self._status()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
@@ -89,6 +90,15 @@ class SnapshotTable(DataTable, Generic[R]):
         re-measures the whole column when asked to fit a value narrower than its widest."""
         self.update_cell(key, column, value, update_width=value.cell_len > self.columns[ColumnKey(column)].content_width)
 
+    def fit_columns(self) -> None:
+        """Column widths as the rows now need them. DataTable widths only grow, and a cell can be
+        wider while its transaction grows (an early outcome, a flow not yet folded into `[..]x2`)."""
+        rows = [self._cells(row) for row in self.rows_by_key.values() if self._shown(row)]
+        for i, column in enumerate(self.ordered_columns):
+            column.content_width = max([column.label.cell_len, *(_width(r[i]) for r in rows)])
+        self._require_update_dimensions = True
+        self.refresh()
+
     def sync(self) -> None:
         """Show what arrived while hidden."""
         if self.stale:
@@ -157,3 +167,7 @@ class SnapshotTable(DataTable, Generic[R]):
             return False
         self.move_cursor(row=self.get_row_index(key))
         return True
+
+
+def _width(cell: object) -> int:
+    return cell.cell_len if isinstance(cell, Text) else cell_len(str(cell))
