@@ -123,23 +123,10 @@ class CoapConversation:
         block2 = msg.block2
         if block2 is not None and block2.num > 0:
             return []  # asks for a later block of a response (RFC 7959 2.4): no new body
-        block1 = msg.block1
-        if block1 is not None:
-            key = (client, path)
-            if block1.num == 0:
-                _put(self._uploads, key, _Transfer(declared=msg.uint(SIZE1)))
-            transfer = self._uploads.get(key)
-            if transfer is None:
-                return [StreamNotice(0, frame, time, "warning", f"CoAP Block1 block {block1} of {path} without "
-                                                                f"its first block")]
-            transfer.add(block1, msg.payload)
-            if block1.more:
-                return []
-            del self._uploads[key]
-            body, error = transfer.body()
-        else:
-            body, error = msg.payload, None
-        return self._unit(0, msg, request, body, error, frame, time)
+        got = self._blocks(self._uploads, (client, path), msg.block1, msg, SIZE1, 0, "Block1", path, frame, time)
+        if isinstance(got, list):
+            return got
+        return self._unit(0, msg, request, *got, frame, time)
 
     def _response(self, client: str, msg: CoapMessage, frame: int, time: float | None) -> list[Event]:
         request = self._requests.get((client, msg.token))
@@ -148,22 +135,30 @@ class CoapConversation:
         block1, block2 = msg.block1, msg.block2
         if block1 is not None and block1.more and msg.code == 0x5F:
             return []  # 2.31 Continue: the server took one request block (RFC 7959 2.3)
-        if block2 is not None:
-            key = (client, request.path)
-            if block2.num == 0:
-                _put(self._downloads, key, _Transfer(declared=msg.uint(SIZE2)))
-            transfer = self._downloads.get(key)
-            if transfer is None:
-                return [StreamNotice(1, frame, time, "warning", f"CoAP Block2 block {block2} of {request.path or '?'} "
-                                                                f"without its first block")]
-            transfer.add(block2, msg.payload)
-            if block2.more:
-                return []
-            del self._downloads[key]
-            body, error = transfer.body()
-        else:
-            body, error = msg.payload, None
-        return self._unit(1, msg, request, body, error, frame, time)
+        got = self._blocks(self._downloads, (client, request.path), block2, msg, SIZE2, 1, "Block2",
+                           request.path or "?", frame, time)
+        if isinstance(got, list):
+            return got
+        return self._unit(1, msg, request, *got, frame, time)
+
+    @staticmethod
+    def _blocks(transfers: dict, key: tuple[str, str], block, msg: CoapMessage, size_option: int, direction: int,
+                what: str, path: str, frame: int, time: float | None) -> tuple[bytes, str | None] | list[Event]:
+        """Block-wise reassembly (RFC 7959 2.3, 2.4): (body, error) once the last block is in, [] while
+        more are to come, or a notice for a block whose transfer was never started."""
+        if block is None:
+            return msg.payload, None
+        if block.num == 0:
+            _put(transfers, key, _Transfer(declared=msg.uint(size_option)))
+        transfer = transfers.get(key)
+        if transfer is None:
+            return [StreamNotice(direction, frame, time, "warning",
+                                 f"CoAP {what} block {block} of {path} without its first block")]
+        transfer.add(block, msg.payload)
+        if block.more:
+            return []
+        del transfers[key]
+        return transfer.body()
 
     def _unit(self, direction: int, msg: CoapMessage, request: _Request, body: bytes, error: str | None,
               frame: int, time: float | None) -> list[Event]:
